@@ -1,0 +1,66 @@
+// Routes: method + path pattern -> handler. Patterns are literal segments and parameters:
+//   /rooms                /rooms/{id:int}          /files/{rest:path} (the rest of the path)
+//   /users/{name}         (any one non-empty segment)
+// Lookup answers 404 for no path match and 405 (with Allow) for a path matched by other methods.
+#pragma once
+
+#include "parley/http/context.hpp"
+#include "parley/http/message.hpp"
+#include "parley/net.hpp"
+#include "parley/ws/session.hpp"
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace parley::http {
+
+using handler = std::function<net::awaitable<response>(request_context&)>;
+
+struct route_options {
+    // Larger bodies are refused with 413 before they are read; 0 means the server's default.
+    std::size_t max_body_bytes = 0;
+};
+
+class router {
+public:
+    router();
+    ~router();
+    router(router&&) noexcept;
+    router& operator=(router&&) noexcept;
+
+    void add(method m, std::string_view pattern, handler h, route_options options = {});
+    void get(std::string_view pattern, handler h, route_options o = {}) { add(method::get, pattern, std::move(h), o); }
+    void post(std::string_view pattern, handler h, route_options o = {}) { add(method::post, pattern, std::move(h), o); }
+    void put(std::string_view pattern, handler h, route_options o = {}) { add(method::put, pattern, std::move(h), o); }
+    void patch(std::string_view pattern, handler h, route_options o = {}) { add(method::patch, pattern, std::move(h), o); }
+    void del(std::string_view pattern, handler h, route_options o = {}) { add(method::delete_, pattern, std::move(h), o); }
+
+    // A WebSocket endpoint: GET with an Upgrade. `accept` runs before the handshake and may
+    // refuse with an http::error (401, 403 ...); its handler then serves the session.
+    void websocket(std::string_view pattern, ws::accept_handler accept, ws::session_options options = {});
+
+    struct route;
+    struct match {
+        enum kind { found, not_found, method_not_allowed } result = not_found;
+        route const* target = nullptr;
+        std::vector<path_param> params; // views into the path given to find()
+        std::string allow;              // for 405: "GET, POST"
+    };
+    match find(method m, std::string_view path) const;
+
+    // Accessors of a matched route, for the server.
+    static std::string_view pattern(route const& r);
+    static handler const& handler_of(route const& r);
+    static route_options const& options_of(route const& r);
+    static ws::accept_handler const* websocket_of(route const& r);
+    static ws::session_options const& websocket_options_of(route const& r);
+
+private:
+    std::vector<std::unique_ptr<route>> routes_;
+};
+
+} // namespace parley::http
