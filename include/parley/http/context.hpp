@@ -27,7 +27,9 @@ struct path_param {
 
 class request_context {
 public:
-    request_context(http::request& req, net::any_io_executor executor, std::string request_id,
+    // Takes the request id and trace context from the request's X-Request-ID and W3C
+    // traceparent headers when they are well-formed, and makes fresh ones otherwise.
+    request_context(http::request& req, net::any_io_executor executor,
                     authenticator const* authenticate);
 
     http::request const& request() const noexcept { return request_; }
@@ -36,6 +38,9 @@ public:
 
     // The id of this request: the caller's X-Request-ID when sane, else a fresh one.
     std::string const& request_id() const noexcept { return request_id_; }
+    // X-Request-ID and traceparent (this request's span as the parent) for calls to other
+    // services, so one request can be followed across them.
+    http::fields propagation_headers() const;
 
     // Path parameters of the matched route. A `{name:int}` segment has already been checked.
     std::string_view param(std::string_view name) const;
@@ -79,6 +84,9 @@ private:
     http::request& request_;
     net::any_io_executor executor_;
     std::string request_id_;
+    std::string trace_id_;   // 32 hex digits
+    std::string span_id_;    // 16 hex digits: this server's span
+    std::string trace_flags_;
     authenticator const* authenticate_;
     std::string_view route_;
     std::vector<path_param> params_;

@@ -61,6 +61,7 @@ public:
 
 private:
     net::awaitable<void> run_stop_hooks();
+    net::awaitable<void> run_hooks_in_order();
 
     runtime_options options_;
     net::io_context io_;

@@ -1,0 +1,469 @@
+#include "parley/http/server.hpp"
+
+#include "parley/log/log.hpp"
+#include "parley/metrics/metrics.hpp"
+#include "parley/runtime/runtime.hpp"
+#include "ws/server_session.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <unordered_map>
+
+namespace parley::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+struct server_metrics {
+    metrics::gauge_series& open_connections;
+    metrics::gauge_series& open_websockets;
+
+    explicit server_metrics(std::string const& service)
+        : open_connections(metrics::gauge("parley_http_open_connections", "Open HTTP connections",
+                                          {{"service", service}})),
+          open_websockets(metrics::gauge("parley_ws_open_sessions", "Open WebSocket sessions",
+                                         {{"service", service}}))
+    {
+    }
+};
+
+bool origin_allowed(std::vector<std::string> const& allowed, std::string_view origin)
+{
+    for (auto const& a : allowed)
+        if (a == "*" || a == origin)
+            return true;
+    return false;
+}
+
+// One HTTP connection's phase, for the graceful stop: idle ones are closed at once, busy ones
+// after their current response.
+enum class phase { idle, busy };
+
+} // namespace
+
+struct server::impl : std::enable_shared_from_this<impl> {
+    impl(parley::runtime& r, server_options o)
+        : rt(r), options(std::move(o)), stats(options.name)
+    {
+    }
+
+    parley::runtime& rt;
+    server_options options;
+    http::router routes;
+    std::vector<middleware> middlewares;
+    std::optional<tcp::acceptor> acceptor;
+    std::uint16_t bound_port = 0;
+    server_metrics stats;
+    ws::detail::session_tracker websockets;
+    std::atomic<bool> stopping{false};
+    std::atomic<std::size_t> connection_count{0};
+
+    // Live connections: how to close each if idle (posted to its own strand).
+    struct connection_entry {
+        net::any_io_executor executor;
+        beast::tcp_stream* stream;
+        phase* state;
+    };
+    std::mutex connections_mutex;
+    std::unordered_map<std::uint64_t, connection_entry> connections;
+    std::uint64_t next_connection_id = 0;
+
+    net::awaitable<void> accept_loop();
+    net::awaitable<void> serve_connection(tcp::socket socket);
+    net::awaitable<response> dispatch(request_context& ctx, router::match const& m);
+    net::awaitable<response> run_chain(request_context& ctx, handler const& h, std::size_t index);
+    response preflight(request const& req) const;
+    void add_cors_headers(request const& req, response& res) const;
+    net::awaitable<void> stop();
+};
+
+namespace {
+
+void log_failure(char const* what, std::exception_ptr e)
+{
+    if (!e)
+        return;
+    try {
+        std::rethrow_exception(e);
+    } catch (std::exception const& ex) {
+        log::error(what, {{"error", ex.what()}});
+    }
+}
+
+// keep_alive: nothing leaves the Connection header to the response (the 101 upgrade).
+bhttp::response<bhttp::string_body> to_beast(response&& res, unsigned version, std::optional<bool> keep_alive, bool head)
+{
+    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status_code()), version};
+    for (auto const& [name, value] : res.headers)
+        out.insert(name, value);
+    auto size = res.body.size();
+    out.body() = std::move(res.body);
+    if (keep_alive)
+        out.keep_alive(*keep_alive);
+    if (res.status_code() >= 200 && res.status_code() != 204 && res.status_code() != 304)
+        out.content_length(size);
+    if (head)
+        out.body().clear(); // Content-Length still tells the GET body's size
+    return out;
+}
+
+// An error answer that ends the connection (the rest of the request was not read).
+net::awaitable<void> reply_and_close(beast::tcp_stream& stream, std::chrono::milliseconds timeout, response res)
+{
+    stream.expires_after(timeout);
+    auto out = to_beast(std::move(res), 11, false, false);
+    co_await bhttp::async_write(stream, out, use_tuple);
+    boost::system::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+request from_beast(bhttp::request<bhttp::string_body>&& in, std::string remote)
+{
+    request req;
+    req.method_name = std::string(in.method_string());
+    req.method = method_from_string(req.method_name);
+    req.target = std::string(in.target());
+    for (auto const& field : in)
+        req.headers.add(field.name_string(), field.value());
+    req.body = std::move(in.body());
+    req.remote_address = std::move(remote);
+    return req;
+}
+
+std::string endpoint_string(tcp::socket const& socket)
+{
+    boost::system::error_code ec;
+    auto ep = socket.remote_endpoint(ec);
+    if (ec)
+        return {};
+    return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+} // namespace
+
+server::server(parley::runtime& rt, server_options options)
+    : impl_(std::make_shared<impl>(rt, std::move(options)))
+{
+}
+
+server::~server()
+{
+    if (impl_->acceptor) {
+        boost::system::error_code ignored;
+        impl_->acceptor->close(ignored);
+    }
+}
+
+http::router& server::routes() noexcept { return impl_->routes; }
+void server::use(middleware m) { impl_->middlewares.push_back(std::move(m)); }
+std::uint16_t server::port() const noexcept { return impl_->bound_port; }
+std::size_t server::open_connections() const noexcept { return impl_->connection_count.load(); }
+std::size_t server::open_websockets() const noexcept { return impl_->websockets.size(); }
+
+std::uint16_t server::listen()
+{
+    auto& self = *impl_;
+    if (self.options.expose_metrics) {
+        auto metrics_handler = [](request_context&) -> net::awaitable<response> {
+            co_return text(status::ok, metrics::render(), "text/plain; version=0.0.4; charset=utf-8");
+        };
+        self.routes.get("/metrics", metrics_handler);
+    }
+    tcp::endpoint endpoint(net::ip::make_address(self.options.address), self.options.port);
+    self.acceptor.emplace(self.rt.io());
+    self.acceptor->open(endpoint.protocol());
+    self.acceptor->set_option(tcp::acceptor::reuse_address(true));
+    self.acceptor->bind(endpoint);
+    self.acceptor->listen(net::socket_base::max_listen_connections);
+    self.bound_port = self.acceptor->local_endpoint().port();
+
+    auto keep = impl_;
+    self.rt.on_stop([keep]() { return keep->stop(); });
+    net::co_spawn(self.acceptor->get_executor(), self.accept_loop(),
+                  [](std::exception_ptr e) { log_failure("accept loop failed", e); });
+    log::info("listening", {{"address", self.options.address}, {"port", self.bound_port}});
+    return self.bound_port;
+}
+
+net::awaitable<void> server::impl::accept_loop()
+{
+    auto self = shared_from_this();
+    while (!stopping) {
+        auto [ec, socket] = co_await acceptor->async_accept(net::make_strand(rt.io()), use_tuple);
+        if (ec) {
+            if (stopping || ec == net::error::operation_aborted)
+                break;
+            // Out of file descriptors and the like: back off instead of spinning.
+            log::warn("accept failed", {{"error", ec.message()}});
+            net::steady_timer pause(co_await net::this_coro::executor, std::chrono::milliseconds(50));
+            co_await pause.async_wait(use_tuple);
+            continue;
+        }
+        auto executor = socket.get_executor();
+        net::co_spawn(executor, serve_connection(std::move(socket)),
+                      [](std::exception_ptr e) { log_failure("connection failed", e); });
+    }
+}
+
+net::awaitable<void> server::impl::serve_connection(tcp::socket socket)
+{
+    auto self = shared_from_this();
+    auto remote = endpoint_string(socket);
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    phase state = phase::idle;
+
+    std::uint64_t id;
+    {
+        std::lock_guard lock(connections_mutex);
+        id = next_connection_id++;
+        connections.emplace(id, connection_entry{stream.get_executor(), &stream, &state});
+    }
+    ++connection_count;
+    stats.open_connections.inc();
+    struct unregister {
+        impl* s;
+        std::uint64_t id;
+        ~unregister()
+        {
+            {
+                std::lock_guard lock(s->connections_mutex);
+                s->connections.erase(id);
+            }
+            --s->connection_count;
+            s->stats.open_connections.dec();
+        }
+    } guard{this, id};
+
+    while (!stopping) {
+        state = phase::idle;
+        // Wait for the first byte of the next request under the keep-alive idle timeout, then
+        // give the whole request request_timeout: a client trickling bytes is cut off.
+        if (buffer.size() == 0) {
+            stream.expires_after(options.idle_timeout);
+            auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
+            if (ec)
+                co_return; // closed, idle timeout, or stopped while idle
+            buffer.commit(n);
+        }
+        state = phase::busy;
+        stream.expires_after(options.request_timeout);
+
+        bhttp::request_parser<bhttp::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+        parser.body_limit(options.max_body_bytes);
+
+        auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+        if (header_ec) {
+            if (header_ec == bhttp::error::header_limit)
+                co_await reply_and_close(stream, options.write_timeout, error(status::request_header_fields_too_large, "Request headers too large").to_response());
+            else if (header_ec != beast::error::timeout && header_ec != net::error::eof &&
+                     header_ec != bhttp::error::end_of_stream && header_ec != net::error::operation_aborted &&
+                     header_ec != net::error::connection_reset)
+                co_await reply_and_close(stream, options.write_timeout, bad_request("Malformed HTTP request").to_response());
+            co_return;
+        }
+
+        auto& header = parser.get();
+        auto verb = method_from_string(header.method_string());
+        std::string path(header.target().substr(0, header.target().find('?')));
+        auto match = routes.find(verb, path);
+
+        // Refuse an oversized body before reading it.
+        if (match.result == router::match::found) {
+            auto limit = router::options_of(*match.target).max_body_bytes;
+            if (limit)
+                parser.body_limit(limit);
+        }
+        if (auto expect = header[bhttp::field::expect]; iequals(expect, "100-continue")) {
+            bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+            co_await bhttp::async_write(stream, cont, use_tuple);
+        }
+        auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+        if (body_ec) {
+            if (body_ec == bhttp::error::body_limit)
+                co_await reply_and_close(stream, options.write_timeout, payload_too_large("Request body too large").to_response());
+            else if (body_ec != beast::error::timeout && body_ec != net::error::eof &&
+                     body_ec != bhttp::error::end_of_stream && body_ec != net::error::connection_reset)
+                co_await reply_and_close(stream, options.write_timeout, bad_request("Malformed HTTP request").to_response());
+            co_return;
+        }
+
+        auto const version = parser.get().version();
+        bool const keep_alive = parser.get().keep_alive();
+        bool const head = verb == method::head;
+        auto started = clock::now();
+        auto req = from_beast(parser.release(), remote);
+        request_context ctx(req, stream.get_executor(), &options.authenticate);
+
+        // WebSocket upgrade: the accept hook may refuse with an ordinary HTTP error response.
+        ws::accept_handler const* accept = match.result == router::match::found ? router::websocket_of(*match.target) : nullptr;
+        response res;
+        std::shared_ptr<ws::handler> ws_handler;
+        std::string subprotocol;
+        if (accept) {
+            try {
+                ctx.set_route(router::pattern(*match.target), match.params);
+                auto const& ws_options = router::websocket_options_of(*match.target);
+                auto origin = req.headers.get("Origin");
+                if (!ws_options.allowed_origins.empty() &&
+                    !(origin && origin_allowed(ws_options.allowed_origins, *origin)))
+                    throw forbidden("Origin not allowed");
+                res = ws::detail::upgrade_response(req, ws_options);
+                ws_handler = (*accept)(ctx);
+                if (!ws_handler)
+                    throw forbidden("WebSocket refused");
+                subprotocol = std::string(res.headers.get("Sec-WebSocket-Protocol").value_or(""));
+            } catch (error const& e) {
+                res = e.to_response();
+                ws_handler.reset();
+            }
+        } else {
+            res = co_await dispatch(ctx, match);
+        }
+        for (auto const& [name, value] : ctx.response_headers())
+            res.headers.add(name, value);
+        res.headers.set("X-Request-ID", ctx.request_id());
+        add_cors_headers(req, res);
+
+        bool const close_after = !keep_alive || stopping.load() || ws_handler != nullptr;
+        auto const status_code = res.status_code();
+        stream.expires_after(options.write_timeout);
+        auto keep = ws_handler ? std::nullopt : std::optional<bool>(!close_after);
+        auto out = to_beast(std::move(res), version, keep, head);
+        auto [write_ec, written] = co_await bhttp::async_write(stream, out, use_tuple);
+
+        auto elapsed = std::chrono::duration<double>(clock::now() - started).count();
+        auto route_label = match.result == router::match::found ? std::string(router::pattern(*match.target)) : std::string("unmatched");
+        metrics::counter("parley_http_requests_total", "HTTP requests by route, method and status",
+                         {{"service", options.name}, {"route", route_label}, {"method", req.method_name},
+                          {"status", std::to_string(status_code)}}).inc();
+        metrics::histogram("parley_http_request_seconds", "HTTP request latency by route",
+                           {{"service", options.name}, {"route", route_label}}).observe(elapsed);
+        log::info("request", {{"request_id", ctx.request_id()}, {"method", req.method_name},
+                              {"path", std::string(req.path())}, {"status", status_code},
+                              {"ms", elapsed * 1000.0}, {"bytes", written}, {"remote", remote}});
+        if (write_ec)
+            co_return;
+
+        if (ws_handler) {
+            stream.expires_never();
+            std::string buffered = beast::buffers_to_string(buffer.data());
+            stats.open_websockets.inc();
+            co_await ws::detail::serve(stream.release_socket(), std::move(buffered), std::move(ws_handler),
+                                       router::websocket_options_of(*match.target), remote,
+                                       std::move(subprotocol), websockets);
+            stats.open_websockets.dec();
+            co_return;
+        }
+        if (close_after) {
+            boost::system::error_code ignored;
+            stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            co_return;
+        }
+    }
+}
+
+net::awaitable<response> server::impl::dispatch(request_context& ctx, router::match const& m)
+{
+    auto const& req = ctx.request();
+    try {
+        if (req.method == method::options && req.headers.contains("Access-Control-Request-Method"))
+            co_return preflight(req);
+        if (m.result == router::match::not_found)
+            throw not_found("Not found");
+        if (m.result == router::match::method_not_allowed)
+            throw error(status::method_not_allowed, "Method not allowed").with_header("Allow", m.allow);
+        ctx.set_route(router::pattern(*m.target), m.params);
+        co_return co_await run_chain(ctx, router::handler_of(*m.target), 0);
+    } catch (error const& e) {
+        co_return e.to_response();
+    } catch (std::exception const& e) {
+        log::error("handler failed", {{"request_id", ctx.request_id()}, {"error", e.what()},
+                                      {"path", std::string(req.path())}});
+    }
+    co_return error(status::internal_server_error, "Internal server error").to_response();
+}
+
+net::awaitable<response> server::impl::run_chain(request_context& ctx, handler const& h, std::size_t index)
+{
+    if (index == middlewares.size())
+        co_return co_await h(ctx);
+    next_handler next = [this, &h, index](request_context& c) { return run_chain(c, h, index + 1); };
+    co_return co_await middlewares[index](ctx, next);
+}
+
+response server::impl::preflight(request const& req) const
+{
+    auto res = no_content();
+    auto origin = req.headers.get("Origin");
+    if (origin && origin_allowed(options.cors_origins, *origin)) {
+        res.headers.set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+        res.headers.set("Access-Control-Allow-Headers",
+                        req.headers.get("Access-Control-Request-Headers").value_or("Content-Type, Authorization"));
+        res.headers.set("Access-Control-Max-Age", "600");
+    }
+    return res;
+}
+
+void server::impl::add_cors_headers(request const& req, response& res) const
+{
+    auto origin = req.headers.get("Origin");
+    if (!origin || !origin_allowed(options.cors_origins, *origin))
+        return;
+    bool any = std::find(options.cors_origins.begin(), options.cors_origins.end(), "*") != options.cors_origins.end();
+    res.headers.set("Access-Control-Allow-Origin", any ? std::string_view("*") : *origin);
+    if (!any)
+        res.headers.add("Vary", "Origin");
+    res.headers.set("Access-Control-Expose-Headers", "X-Request-ID, Retry-After");
+}
+
+net::awaitable<void> server::impl::stop()
+{
+    stopping = true;
+    auto self = shared_from_this();
+    auto close_acceptor = [self] {
+        boost::system::error_code ignored;
+        if (self->acceptor)
+            self->acceptor->close(ignored);
+    };
+    net::post(acceptor->get_executor(), close_acceptor);
+    websockets.close_all(ws::close_code::going_away, "server shutting down");
+    {
+        std::lock_guard lock(connections_mutex);
+        for (auto& [id, entry] : connections) {
+            // Runs on the connection's strand, where the entry is removed: found means alive.
+            auto close_if_idle = [self, id = id] {
+                std::lock_guard lock(self->connections_mutex);
+                auto it = self->connections.find(id);
+                if (it != self->connections.end() && *it->second.state == phase::idle)
+                    it->second.stream->cancel();
+            };
+            net::post(entry.executor, close_if_idle);
+        }
+    }
+    // Busy connections finish their current request and close; sessions finish their closing
+    // handshake. The runtime's deadline bounds this wait.
+    net::steady_timer poll(co_await net::this_coro::executor);
+    while (connection_count.load() > 0) {
+        poll.expires_after(std::chrono::milliseconds(10));
+        co_await poll.async_wait(use_tuple);
+    }
+    log::info("stopped", {{"service", options.name}});
+}
+
+} // namespace parley::http

@@ -1,0 +1,60 @@
+#include "parley/service/service.hpp"
+
+#include "parley/log/log.hpp"
+
+#include <cstdio>
+#include <thread>
+
+namespace parley {
+
+runtime_options runtime_options_from(config const& cfg)
+{
+    runtime_options o;
+    auto cores = static_cast<std::int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+    o.io_threads = static_cast<std::size_t>(cfg.integer({"PARLEY_IO_THREADS"}, cores, 1, 256));
+    o.worker_threads = static_cast<std::size_t>(cfg.integer({"PARLEY_WORKER_THREADS"}, cores, 1, 256));
+    o.shutdown_deadline = cfg.duration({"PARLEY_SHUTDOWN_TIMEOUT"}, std::chrono::seconds(10));
+    return o;
+}
+
+http::server_options server_options_from(config const& cfg, service_info const& info)
+{
+    http::server_options o;
+    o.name = info.name;
+    o.address = cfg.string({"PARLEY_BIND"}, "0.0.0.0");
+    o.port = cfg.port({"PARLEY_PORT", "PORT"}, info.default_port);
+    o.cors_origins = cfg.list({"PARLEY_CORS_ORIGINS"}, {});
+    o.max_body_bytes = cfg.bytes({"PARLEY_MAX_BODY_BYTES"}, o.max_body_bytes);
+    o.request_timeout = cfg.duration({"PARLEY_REQUEST_TIMEOUT"}, o.request_timeout);
+    o.idle_timeout = cfg.duration({"PARLEY_IDLE_TIMEOUT"}, o.idle_timeout);
+    return o;
+}
+
+int run_service(service_info info, std::function<void(service&)> setup)
+{
+    config cfg;
+    std::unique_ptr<runtime> rt;
+    std::unique_ptr<http::server> server;
+    try {
+        log::init(info.name, log::parse_level(cfg.string({"PARLEY_LOG_LEVEL"}, "info"), log::level::info));
+        cfg.production(); // validates PARLEY_ENV early
+        rt = std::make_unique<runtime>(runtime_options_from(cfg));
+        server = std::make_unique<http::server>(*rt, server_options_from(cfg, info));
+        service svc{cfg, *rt, *server, info};
+        setup(svc);
+        server->listen();
+    } catch (config_error const& e) {
+        std::fprintf(stderr, "%s: configuration error: %s\n", info.name.c_str(), e.what());
+        log::error("configuration error", {{"error", e.what()}});
+        return 2;
+    } catch (std::exception const& e) {
+        std::fprintf(stderr, "%s: failed to start: %s\n", info.name.c_str(), e.what());
+        log::error("failed to start", {{"error", e.what()}});
+        return 1;
+    }
+    log::info("started", {{"port", server->port()},
+                          {"env", cfg.production() ? "production" : "development"}});
+    return rt->run();
+}
+
+} // namespace parley

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds, and runs every Parley service that exists yet, in the
+# foreground; Ctrl-C stops them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh run
+scripts/build.sh default
+bin=build/default/apps
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait; }
+trap cleanup EXIT INT TERM
+started=0
+for service in auth user chat gateway frontend; do
+  exe="$bin/$service/parley-$service"
+  if [ -x "$exe" ]; then
+    "$exe" & pids+=($!)
+    started=$((started + 1))
+  fi
+done
+if [ "$started" -eq 0 ]; then
+  echo "run: no services are built yet (the framework is in place; the services come next)"
+  exit 0
+fi
+echo "run: $started services started; open http://127.0.0.1:8080/ (Ctrl-C stops)"
+wait

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what Parley needs to build, run and test on Debian 12 (apt). Safe to run again: it
+# only calls apt when a package is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
+  libssl-dev libsqlite3-dev libargon2-dev libpq-dev
+  curl ca-certificates
+)
+# Extra groups: `setup.sh test` adds what the test suite starts (servers, browser).
+for group in "$@"; do
+  case "$group" in
+    test) ;;  # servers and the browser join here as their tests arrive
+    run) ;;
+    *) echo "setup.sh: unknown group '$group' (known: run, test)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
