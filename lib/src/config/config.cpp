@@ -93,8 +93,7 @@ config::config()
               return std::string(v);
           return std::nullopt;
       })
-{
-}
+{}
 
 // get_ stays empty: lookup() reads fixed_ directly, so copies of a config never point at a
 // map owned by another object.

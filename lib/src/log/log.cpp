@@ -2,9 +2,8 @@
 
 #include "log/sink.hpp"
 
-#include <boost/json/serialize.hpp>
-
 #include <atomic>
+#include <boost/json/serialize.hpp>
 #include <cctype>
 #include <cerrno>
 #include <chrono>

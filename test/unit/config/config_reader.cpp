@@ -1,7 +1,6 @@
 #include "parley/config/config.hpp"
 
 #include <boost/test/unit_test.hpp>
-
 #include <cstdlib>
 #include <limits>
 #include <string>
@@ -13,11 +12,13 @@ using vars = std::map<std::string, std::string>;
 
 namespace {
 
-config with(std::string name, std::string value) { return config(vars{{std::move(name), std::move(value)}}); }
+config with(std::string name, std::string value)
+{
+    return config(vars{{std::move(name), std::move(value)}});
+}
 
 // The message of the config_error thrown by f, or "" when none was thrown.
-template <class F>
-std::string error_of(F f)
+template <class F> std::string error_of(F f)
 {
     try {
         f();
@@ -57,8 +58,9 @@ BOOST_AUTO_TEST_CASE(first_set_name_wins_and_is_named_in_errors)
     BOOST_TEST(empty_first.string({"PARLEY_AUTH_URL", "AUTH_SERVICE_URL"}, "x") == "");
 
     config const bad_old(vars{{"PORT", "abc"}});
-    BOOST_TEST(error_of([&] { bad_old.port({"PARLEY_PORT", "PORT"}, 1); }) ==
-               R"(PORT="abc": expected a port number 1-65535)");
+    BOOST_TEST(error_of([&] {
+                   bad_old.port({"PARLEY_PORT", "PORT"}, 1);
+               }) == R"(PORT="abc": expected a port number 1-65535)");
 }
 
 BOOST_AUTO_TEST_CASE(required_string_rejects_unset_and_empty)
@@ -70,7 +72,9 @@ BOOST_AUTO_TEST_CASE(required_string_rejects_unset_and_empty)
     auto const unset = error_of([&] { none.required_string({"PARLEY_SECRET", "SECRET_KEY"}); });
     BOOST_TEST(unset.find("PARLEY_SECRET or SECRET_KEY is not set") != std::string::npos);
 
-    auto const empty = error_of([&] { with("SECRET_KEY", "").required_string({"PARLEY_SECRET", "SECRET_KEY"}); });
+    auto const empty = error_of([&] {
+        with("SECRET_KEY", "").required_string({"PARLEY_SECRET", "SECRET_KEY"});
+    });
     BOOST_TEST(empty.find("SECRET_KEY is empty") != std::string::npos);
 }
 
@@ -124,7 +128,8 @@ BOOST_AUTO_TEST_CASE(duration_units_and_bare_seconds)
                      "99999999999999999999h", "9999999999999999h"})
         BOOST_CHECK_THROW(with("D", bad).duration({"D"}, 0ms), config_error);
 
-    auto const message = error_of([] { with("PARLEY_IDLE", "-1s").duration({"PARLEY_IDLE"}, 0ms); });
+    auto const message =
+        error_of([] { with("PARLEY_IDLE", "-1s").duration({"PARLEY_IDLE"}, 0ms); });
     BOOST_TEST(message.find(R"(PARLEY_IDLE="-1s": expected a duration)") == 0u);
 }
 
@@ -139,7 +144,8 @@ BOOST_AUTO_TEST_CASE(bytes_binary_units_and_plain_bytes)
     for (auto bad : {"", "64KB", "1MB", "1kib", "-1", "1.5MiB", "MiB", "1 MiB", "99999999999GiB"})
         BOOST_CHECK_THROW(with("S", bad).bytes({"S"}, 0), config_error);
 
-    auto const message = error_of([] { with("PARLEY_MAX_BODY", "64KB").bytes({"PARLEY_MAX_BODY"}, 0); });
+    auto const message =
+        error_of([] { with("PARLEY_MAX_BODY", "64KB").bytes({"PARLEY_MAX_BODY"}, 0); });
     BOOST_TEST(message.find(R"(PARLEY_MAX_BODY="64KB": expected a size in bytes)") == 0u);
     BOOST_TEST(message.find("KiB") != std::string::npos);
 }

@@ -1,14 +1,12 @@
-#include "parley/log/log.hpp"
-
 #include "../../../lib/src/log/sink.hpp"
+#include "parley/log/log.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <regex>
-#include <unistd.h>
 #include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace bj = boost::json;
@@ -49,7 +47,7 @@ BOOST_AUTO_TEST_CASE(line_has_core_keys_first_then_fields)
     for (auto const& kv : o)
         keys.emplace_back(kv.key());
     BOOST_TEST(keys == (std::vector<std::string>{"time", "level", "service", "message", "port",
-                                                   "request_id"}),
+                                                 "request_id"}),
                boost::test_tools::per_element());
     BOOST_TEST(o.at("level").as_string() == "info");
     BOOST_TEST(o.at("service").as_string() == "test-service");
@@ -122,11 +120,11 @@ BOOST_AUTO_TEST_CASE(invalid_utf8_is_replaced_so_the_line_still_parses)
 BOOST_AUTO_TEST_CASE(fields_never_overwrite_core_keys)
 {
     plog::info("real message", {{"message", "fake"},
-                               {"level", "fake"},
-                               {"time", 1},
-                               {"service", "fake"},
-                               {"field_time", 2},
-                               {"user", "bob"}});
+                                {"level", "fake"},
+                                {"time", 1},
+                                {"service", "fake"},
+                                {"field_time", 2},
+                                {"user", "bob"}});
     auto const o = parsed(0);
     BOOST_TEST(o.at("message").as_string() == "real message");
     BOOST_TEST(o.at("level").as_string() == "info");
