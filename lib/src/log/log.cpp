@@ -1,0 +1,208 @@
+#include "parley/log/log.hpp"
+
+#include "log/sink.hpp"
+
+#include <atomic>
+#include <boost/json/serialize.hpp>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unistd.h>
+
+namespace parley::log {
+
+namespace {
+
+std::atomic<int> minimum_level{static_cast<int>(level::info)};
+// Read by every write() while init() may replace it: an atomic shared_ptr keeps that race-free.
+std::atomic<std::shared_ptr<std::string const>> service_name{
+    std::make_shared<std::string const>("parley")};
+
+// Guards the output (one line per write(2), never interleaved) and the sink.
+std::mutex& output_mutex()
+{
+    static std::mutex m;
+    return m;
+}
+std::function<void(std::string_view)>& sink()
+{
+    static std::function<void(std::string_view)> s;
+    return s;
+}
+
+std::string_view level_name(level l)
+{
+    switch (l) {
+    case level::debug:
+        return "debug";
+    case level::info:
+        return "info";
+    case level::warn:
+        return "warn";
+    case level::error:
+        return "error";
+    }
+    return "unknown";
+}
+
+// 2026-11-26T09:41:07.123Z
+std::string utc_timestamp()
+{
+    using namespace std::chrono;
+    auto const now = system_clock::now();
+    auto const ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::time_t const t = system_clock::to_time_t(now);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[32];
+    auto const n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::string out(buf, n);
+    out += '.';
+    out += static_cast<char>('0' + ms / 100);
+    out += static_cast<char>('0' + ms / 10 % 10);
+    out += static_cast<char>('0' + ms % 10);
+    out += 'Z';
+    return out;
+}
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is invalid (overlong forms,
+// surrogates and code points above U+10FFFF included).
+std::size_t utf8_sequence(std::string_view s, std::size_t i)
+{
+    auto const b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+    auto const cont = [&](std::size_t k) { return i + k < s.size() && (b(k) & 0xC0) == 0x80; };
+    unsigned char const c = b(0);
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return cont(1) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (!cont(1) || !cont(2))
+            return 0;
+        if ((c == 0xE0 && b(1) < 0xA0) || (c == 0xED && b(1) > 0x9F))
+            return 0;
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (!cont(1) || !cont(2) || !cont(3))
+            return 0;
+        if ((c == 0xF0 && b(1) < 0x90) || (c == 0xF4 && b(1) > 0x8F))
+            return 0;
+        return 4;
+    }
+    return 0;
+}
+
+// Boost.JSON copies string bytes verbatim, so a message carrying invalid UTF-8 (a raw request
+// path, say) would make the line unparseable. Every byte that can be invalid is >= 0x80 and so
+// lies inside a JSON string: replacing it with U+FFFD keeps the structure intact.
+void make_valid_utf8(std::string& line)
+{
+    std::size_t i = 0;
+    while (i < line.size() && static_cast<unsigned char>(line[i]) < 0x80)
+        ++i;
+    if (i == line.size())
+        return;
+    std::string out(line, 0, i);
+    while (i < line.size()) {
+        if (auto const n = utf8_sequence(line, i)) {
+            out.append(line, i, n);
+            i += n;
+        } else {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        }
+    }
+    line = std::move(out);
+}
+
+void write_stderr(std::string_view line)
+{
+    while (!line.empty()) {
+        auto const n = ::write(STDERR_FILENO, line.data(), line.size());
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return; // stderr is gone: nowhere left to report it
+        }
+        line.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+} // namespace
+
+void init(std::string_view service, level minimum)
+{
+    service_name.store(std::make_shared<std::string const>(service));
+    minimum_level.store(static_cast<int>(minimum), std::memory_order_relaxed);
+}
+
+level parse_level(std::string_view name, level fallback)
+{
+    std::string lower;
+    for (char c : name)
+        lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "debug")
+        return level::debug;
+    if (lower == "info")
+        return level::info;
+    if (lower == "warn" || lower == "warning")
+        return level::warn;
+    if (lower == "error")
+        return level::error;
+    return fallback;
+}
+
+bool enabled(level l) noexcept
+{
+    return static_cast<int>(l) >= minimum_level.load(std::memory_order_relaxed);
+}
+
+void write(level l, std::string_view message, boost::json::object fields)
+{
+    if (!enabled(l))
+        return;
+    // Logging must never take the process down: a failure here (out of memory) drops the line.
+    try {
+        boost::json::object line(fields.storage());
+        line.reserve(4 + fields.size());
+        line.emplace("time", utc_timestamp());
+        line.emplace("level", level_name(l));
+        line.emplace("service", *service_name.load());
+        line.emplace("message", message);
+        for (auto& field : fields) {
+            // The core keys are what log tooling filters on: a field never replaces them.
+            std::string key(field.key());
+            while (line.contains(key))
+                key.insert(0, "field_");
+            line.emplace(key, std::move(field.value()));
+        }
+        // serialize() escapes control characters, so the only newline is the one we append.
+        std::string text = boost::json::serialize(line);
+        make_valid_utf8(text);
+        text += '\n';
+
+        std::lock_guard lock(output_mutex());
+        if (auto& s = sink())
+            s(std::string_view(text).substr(0, text.size() - 1));
+        else
+            write_stderr(text);
+    } catch (...) {
+    }
+}
+
+namespace detail {
+
+void set_sink(std::function<void(std::string_view line)> s)
+{
+    std::lock_guard lock(output_mutex());
+    sink() = std::move(s);
+}
+
+} // namespace detail
+
+} // namespace parley::log
