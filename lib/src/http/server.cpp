@@ -265,7 +265,8 @@ net::awaitable<void> server::impl::serve_connection(tcp::socket socket)
 
         bhttp::request_parser<bhttp::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-        parser.body_limit(options.max_body_bytes);
+        // The body limit depends on the route: checked once the header has been read.
+        parser.body_limit(boost::none);
 
         auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
         if (header_ec) {
@@ -283,12 +284,15 @@ net::awaitable<void> server::impl::serve_connection(tcp::socket socket)
         std::string path(header.target().substr(0, header.target().find('?')));
         auto match = routes.find(verb, path);
 
-        // Refuse an oversized body before reading it.
-        if (match.result == router::match::found) {
-            auto limit = router::options_of(*match.target).max_body_bytes;
-            if (limit)
-                parser.body_limit(limit);
+        // Refuse an oversized body before reading it; a chunked one is cut off at the limit.
+        std::size_t body_limit = options.max_body_bytes;
+        if (match.result == router::match::found && router::options_of(*match.target).max_body_bytes)
+            body_limit = router::options_of(*match.target).max_body_bytes;
+        if (auto length = parser.content_length(); length && *length > body_limit) {
+            co_await reply_and_close(stream, options.write_timeout, payload_too_large("Request body too large").to_response());
+            co_return;
         }
+        parser.body_limit(body_limit);
         if (auto expect = header[bhttp::field::expect]; iequals(expect, "100-continue")) {
             bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
             co_await bhttp::async_write(stream, cont, use_tuple);

@@ -32,7 +32,7 @@ net::awaitable<response> greet(request_context& ctx)
     auto body = ctx.json_body<greeting_body>();
     if (body.name.empty())
         throw bad_request("name must not be empty");
-    co_return json(status::created, {{"hello", body.name}, {"times", body.times.value_or(1)}});
+    co_return http::json(status::created, {{"hello", body.name}, {"times", body.times.value_or(1)}});
 }
 
 net::awaitable<response> get_room(request_context& ctx)
@@ -41,7 +41,7 @@ net::awaitable<response> get_room(request_context& ctx)
     if (id == 404)
         throw not_found("Room not found");
     auto limit = ctx.query_int("limit", 50, 1, 100);
-    co_return json({{"id", id}, {"limit", limit}});
+    co_return http::json({{"id", id}, {"limit", limit}});
 }
 
 net::awaitable<response> explode(request_context&)
@@ -53,13 +53,13 @@ net::awaitable<response> explode(request_context&)
 net::awaitable<response> whoami(request_context& ctx)
 {
     auto const& user = ctx.user();
-    co_return json({{"user_id", user.user_id}, {"username", user.username}});
+    co_return http::json({{"user_id", user.user_id}, {"username", user.username}});
 }
 
 net::awaitable<response> echo_trace(request_context& ctx)
 {
     auto headers = ctx.propagation_headers();
-    co_return json({{"request_id", ctx.request_id()},
+    co_return http::json({{"request_id", ctx.request_id()},
                     {"traceparent", std::string(headers.get("traceparent").value_or(""))}});
 }
 
@@ -365,7 +365,7 @@ BOOST_AUTO_TEST_CASE(graceful_stop_closes_idle_keep_alive_connections)
     auto started = std::chrono::steady_clock::now();
     BOOST_TEST(srv.stop() == 0);
     // Well under the 60 s idle timeout and the 10 s deadline: the idle connection was closed.
-    BOOST_TEST(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+    BOOST_TEST((std::chrono::steady_clock::now() - started < std::chrono::seconds(5)));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

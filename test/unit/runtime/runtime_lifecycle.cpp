@@ -103,7 +103,7 @@ BOOST_AUTO_TEST_CASE(a_stuck_stop_hook_is_cut_off_at_the_deadline)
     rt.stop();
     auto started = std::chrono::steady_clock::now();
     BOOST_TEST(rt.run() == 0);
-    BOOST_TEST(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+    BOOST_TEST((std::chrono::steady_clock::now() - started < std::chrono::seconds(5)));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
