@@ -23,7 +23,6 @@
 #include <boost/system/error_category.hpp>
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
-
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -47,8 +46,8 @@ enum class token_error {
     invalid_claims,        // a claim missing or of the wrong type, sub != user_id
     wrong_issuer,
     wrong_audience,
-    expired,               // exp is in the past by more than the leeway
-    not_yet_valid,         // iat (or nbf) is in the future by more than the leeway
+    expired,       // exp is in the past by more than the leeway
+    not_yet_valid, // iat (or nbf) is in the future by more than the leeway
 };
 
 boost::system::error_category const& token_category() noexcept;

@@ -55,8 +55,7 @@ public:
 
     // Runs f(connection&) in one transaction on the store thread; awaitable from any executor,
     // resumes on the caller's executor with f's result or exception (which rolled back).
-    template <class F>
-    auto run(F f) -> net::awaitable<std::invoke_result_t<F&, connection&>>
+    template <class F> auto run(F f) -> net::awaitable<std::invoke_result_t<F&, connection&>>
     {
         using result_type = std::invoke_result_t<F&, connection&>;
         if constexpr (std::is_void_v<result_type>) {

@@ -42,8 +42,7 @@ enum class constraint_kind { unique, foreign_key, not_null, check, other };
 // never parse messages.
 class constraint_error : public error {
 public:
-    constraint_error(constraint_kind kind, std::string const& message)
-        : error(message), kind_(kind)
+    constraint_error(constraint_kind kind, std::string const& message) : error(message), kind_(kind)
     {}
     constraint_kind kind() const noexcept { return kind_; }
 
@@ -63,9 +62,7 @@ public:
     value(std::nullopt_t) noexcept {}
     value(bool b) noexcept : v_(std::int64_t{b ? 1 : 0}) {}
     template <std::integral T>
-        requires(!std::same_as<T, bool> && !std::same_as<T, char>)
-    value(T i) : v_(to_int64(i))
-    {}
+    requires(!std::same_as<T, bool> && !std::same_as<T, char>) value(T i) : v_(to_int64(i)) {}
     template <std::floating_point T> value(T d) noexcept : v_(static_cast<double>(d)) {}
     value(std::string s) noexcept : v_(std::move(s)) {}
     value(std::string_view s) : v_(std::string(s)) {}
@@ -155,7 +152,7 @@ public:
     {}
 
     std::size_t size() const noexcept { return values_.size(); }
-    value const& at(std::size_t index) const;  // throws std::out_of_range
+    value const& at(std::size_t index) const; // throws std::out_of_range
     bool is_null(std::size_t index) const { return at(index).is_null(); }
     std::string_view column_name(std::size_t index) const;
     std::size_t index_of(std::string_view column) const; // throws std::out_of_range

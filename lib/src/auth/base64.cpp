@@ -33,7 +33,9 @@ std::string base64_encode(std::string_view bytes, base64_alphabet a)
     std::string out;
     out.reserve((bytes.size() * 4 + 2) / 3);
     std::size_t i = 0;
-    auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k])); };
+    auto byte = [&](std::size_t k) {
+        return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k]));
+    };
     for (; i + 3 <= bytes.size(); i += 3) {
         auto const n = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
         out += chars[n >> 18 & 63];

@@ -1,17 +1,15 @@
 #include "auth/openssl.hpp"
 #include "parley/auth/token.hpp"
 
-#include <openssl/bio.h>
-#include <openssl/pem.h>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <fstream>
+#include <openssl/bio.h>
+#include <openssl/pem.h>
 #include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace parley::auth {
 
@@ -44,7 +42,10 @@ std::string normalize_pem(std::string_view pem)
 }
 
 // Never prompt on the terminal for the passphrase of an encrypted key: fail instead.
-int no_passphrase(char*, int, int, void*) { return 0; }
+int no_passphrase(char*, int, int, void*)
+{
+    return 0;
+}
 
 template <class Read> pkey_ptr parse(std::string_view pem, Read read, char const* what)
 {
@@ -75,8 +76,7 @@ std::string bio_string(BIO* bio)
 pkey_ptr parse_private_key(std::string_view pem)
 {
     return parse(
-        pem,
-        [](BIO* b) { return PEM_read_bio_PrivateKey(b, nullptr, no_passphrase, nullptr); },
+        pem, [](BIO* b) { return PEM_read_bio_PrivateKey(b, nullptr, no_passphrase, nullptr); },
         "private key");
 }
 
@@ -105,8 +105,8 @@ std::string kid_of(EVP_PKEY* key)
         throw key_error("cannot encode a public key");
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_size = 0;
-    int ok = EVP_Digest(der, static_cast<std::size_t>(n), digest, &digest_size, EVP_sha256(),
-                        nullptr);
+    int ok =
+        EVP_Digest(der, static_cast<std::size_t>(n), digest, &digest_size, EVP_sha256(), nullptr);
     OPENSSL_free(der);
     if (ok != 1)
         throw key_error("SHA-256 failed");

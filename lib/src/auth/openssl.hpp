@@ -1,10 +1,9 @@
 // Small RAII and parsing helpers over OpenSSL 3 for lib/src/auth.
 #pragma once
 
+#include <memory>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-
-#include <memory>
 #include <string>
 #include <string_view>
 

@@ -3,11 +3,10 @@
 #include "auth/base64.hpp"
 
 #include <argon2.h>
+#include <charconv>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
-
-#include <charconv>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -84,8 +83,8 @@ std::optional<phc> parse_phc(std::string_view encoded)
     out.params.memory_kib = *m;
     out.params.iterations = *t;
     out.params.parallelism = *par;
-    if (*par < 1 || *par > max_parallelism || *t < 1 || *t > max_iterations ||
-        *m < 8 * *par || *m > max_memory_kib)
+    if (*par < 1 || *par > max_parallelism || *t < 1 || *t > max_iterations || *m < 8 * *par ||
+        *m > max_memory_kib)
         return std::nullopt;
 
     auto salt = detail::base64_decode(parts[4], detail::base64_alphabet::standard);
@@ -123,8 +122,8 @@ std::string hash_password(std::string_view password)
                                           p.hash_bytes, Argon2_id),
                         '\0');
     int rc = argon2id_hash_encoded(p.iterations, p.memory_kib, p.parallelism, password.data(),
-                                   password.size(), salt, sizeof salt, p.hash_bytes,
-                                   encoded.data(), encoded.size());
+                                   password.size(), salt, sizeof salt, p.hash_bytes, encoded.data(),
+                                   encoded.size());
     if (rc != ARGON2_OK)
         throw std::runtime_error(std::string("password hashing failed: ") +
                                  argon2_error_message(rc));

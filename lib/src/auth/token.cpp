@@ -4,7 +4,6 @@
 #include "auth/openssl.hpp"
 
 #include <boost/json.hpp>
-
 #include <limits>
 #include <map>
 #include <string>
@@ -27,15 +26,24 @@ public:
     std::string message(int e) const override
     {
         switch (static_cast<token_error>(e)) {
-        case token_error::malformed: return "malformed token";
-        case token_error::unsupported_algorithm: return "unsupported token algorithm";
-        case token_error::unknown_key: return "unknown token key id";
-        case token_error::bad_signature: return "bad token signature";
-        case token_error::invalid_claims: return "missing or invalid token claims";
-        case token_error::wrong_issuer: return "wrong token issuer";
-        case token_error::wrong_audience: return "wrong token audience";
-        case token_error::expired: return "token expired";
-        case token_error::not_yet_valid: return "token not yet valid";
+        case token_error::malformed:
+            return "malformed token";
+        case token_error::unsupported_algorithm:
+            return "unsupported token algorithm";
+        case token_error::unknown_key:
+            return "unknown token key id";
+        case token_error::bad_signature:
+            return "bad token signature";
+        case token_error::invalid_claims:
+            return "missing or invalid token claims";
+        case token_error::wrong_issuer:
+            return "wrong token issuer";
+        case token_error::wrong_audience:
+            return "wrong token audience";
+        case token_error::expired:
+            return "token expired";
+        case token_error::not_yet_valid:
+            return "token not yet valid";
         }
         return "unknown token error";
     }
@@ -46,7 +54,10 @@ std::int64_t seconds_since_epoch(token_clock::time_point t)
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
-std::string b64(std::string_view bytes) { return detail::base64_encode(bytes, base64_alphabet::url); }
+std::string b64(std::string_view bytes)
+{
+    return detail::base64_encode(bytes, base64_alphabet::url);
+}
 
 // A JSON object from one base64url segment, or nullopt.
 std::optional<bj::object> decode_object(std::string_view segment)
@@ -105,9 +116,18 @@ token_signer::token_signer(token_signer&&) noexcept = default;
 token_signer& token_signer::operator=(token_signer&&) noexcept = default;
 token_signer::~token_signer() = default;
 
-std::string const& token_signer::kid() const noexcept { return impl_->kid; }
-std::string const& token_signer::public_pem() const noexcept { return impl_->public_pem; }
-signer_options const& token_signer::options() const noexcept { return impl_->options; }
+std::string const& token_signer::kid() const noexcept
+{
+    return impl_->kid;
+}
+std::string const& token_signer::public_pem() const noexcept
+{
+    return impl_->public_pem;
+}
+signer_options const& token_signer::options() const noexcept
+{
+    return impl_->options;
+}
 
 std::string token_signer::sign(identity const& who, token_clock::time_point now) const
 {
@@ -162,8 +182,14 @@ token_verifier::token_verifier(token_verifier&&) noexcept = default;
 token_verifier& token_verifier::operator=(token_verifier&&) noexcept = default;
 token_verifier::~token_verifier() = default;
 
-verifier_options const& token_verifier::options() const noexcept { return impl_->options; }
-std::size_t token_verifier::key_count() const noexcept { return impl_->keys.size(); }
+verifier_options const& token_verifier::options() const noexcept
+{
+    return impl_->options;
+}
+std::size_t token_verifier::key_count() const noexcept
+{
+    return impl_->keys.size();
+}
 
 std::string token_verifier::add_key(std::string_view public_pem)
 {
@@ -181,7 +207,7 @@ void token_verifier::add_key(std::string kid, std::string_view public_pem)
 }
 
 boost::system::result<identity> token_verifier::verify(std::string_view token,
-                                                        token_clock::time_point now) const
+                                                       token_clock::time_point now) const
 {
     if (token.empty() || token.size() > max_token_bytes)
         return token_error::malformed;

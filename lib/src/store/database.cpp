@@ -7,7 +7,6 @@
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
-
 #include <exception>
 #include <filesystem>
 #include <future>
@@ -19,7 +18,10 @@ namespace parley::store {
 
 namespace {
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.starts_with(prefix); }
+bool starts_with(std::string_view s, std::string_view prefix)
+{
+    return s.starts_with(prefix);
+}
 
 std::string sqlite_path_of(std::string_view url)
 {
@@ -133,6 +135,9 @@ std::int64_t database::schema_version()
     return blocking(b, [&] { return b.schema_version(); });
 }
 
-std::string_view database::backend_name() const { return checked_backend().name(); }
+std::string_view database::backend_name() const
+{
+    return checked_backend().name();
+}
 
 } // namespace parley::store

@@ -2,14 +2,12 @@
 // connection needs no locking and no blocking call ever runs on an I/O thread.
 #include "store/backend.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
-
-#include <sqlite3.h>
-
-#include <algorithm>
 #include <cctype>
 #include <memory>
+#include <sqlite3.h>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -27,11 +25,16 @@ constraint_kind kind_of(int extended_code)
 {
     switch (extended_code) {
     case SQLITE_CONSTRAINT_UNIQUE:
-    case SQLITE_CONSTRAINT_PRIMARYKEY: return constraint_kind::unique;
-    case SQLITE_CONSTRAINT_FOREIGNKEY: return constraint_kind::foreign_key;
-    case SQLITE_CONSTRAINT_NOTNULL: return constraint_kind::not_null;
-    case SQLITE_CONSTRAINT_CHECK: return constraint_kind::check;
-    default: return constraint_kind::other;
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+        return constraint_kind::unique;
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+        return constraint_kind::foreign_key;
+    case SQLITE_CONSTRAINT_NOTNULL:
+        return constraint_kind::not_null;
+    case SQLITE_CONSTRAINT_CHECK:
+        return constraint_kind::check;
+    default:
+        return constraint_kind::other;
     }
 }
 
@@ -69,8 +72,8 @@ public:
         int const flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
         int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
         if (rc != SQLITE_OK) {
-            std::string message = "store: cannot open SQLite database '" + path + "': " +
-                                  (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
+            std::string message = "store: cannot open SQLite database '" + path +
+                                  "': " + (db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
             sqlite3_close(db_);
             db_ = nullptr;
             throw error(message);
@@ -195,9 +198,8 @@ private:
     {
         int const expected = sqlite3_bind_parameter_count(s);
         if (static_cast<std::size_t>(expected) != p.size())
-            throw error("store: statement takes " + std::to_string(expected) +
-                        " parameters, " + std::to_string(p.size()) + " given: " +
-                        std::string(sql));
+            throw error("store: statement takes " + std::to_string(expected) + " parameters, " +
+                        std::to_string(p.size()) + " given: " + std::string(sql));
         for (std::size_t i = 0; i < p.size(); ++i) {
             int const index = static_cast<int>(i + 1);
             int rc = std::visit(
@@ -238,9 +240,15 @@ private:
         values.reserve(n);
         for (int i = 0; i < n; ++i) {
             switch (sqlite3_column_type(s, i)) {
-            case SQLITE_INTEGER: values.emplace_back(sqlite3_column_int64(s, i)); break;
-            case SQLITE_FLOAT: values.emplace_back(sqlite3_column_double(s, i)); break;
-            case SQLITE_NULL: values.emplace_back(); break;
+            case SQLITE_INTEGER:
+                values.emplace_back(sqlite3_column_int64(s, i));
+                break;
+            case SQLITE_FLOAT:
+                values.emplace_back(sqlite3_column_double(s, i));
+                break;
+            case SQLITE_NULL:
+                values.emplace_back();
+                break;
             default: { // TEXT or BLOB: the bytes as stored
                 auto const* data = static_cast<char const*>(sqlite3_column_blob(s, i));
                 auto const size = static_cast<std::size_t>(sqlite3_column_bytes(s, i));

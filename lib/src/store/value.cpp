@@ -1,5 +1,6 @@
-#include "parley/store/connection.hpp"
 #include "parley/store/value.hpp"
+
+#include "parley/store/connection.hpp"
 
 #include <string>
 
@@ -8,10 +9,14 @@ namespace parley::store {
 char const* to_string(value_type t) noexcept
 {
     switch (t) {
-    case value_type::null: return "NULL";
-    case value_type::integer: return "integer";
-    case value_type::real: return "real";
-    case value_type::text: return "text";
+    case value_type::null:
+        return "NULL";
+    case value_type::integer:
+        return "integer";
+    case value_type::real:
+        return "real";
+    case value_type::text:
+        return "text";
     }
     return "?";
 }
@@ -31,8 +36,8 @@ std::string describe(std::size_t index, std::string_view column)
 void throw_type_error(std::size_t index, std::string_view column, char const* wanted,
                       value const& got)
 {
-    auto message = "store: " + describe(index, column) + " is " + to_string(got.type()) +
-                   ", not " + wanted;
+    auto message =
+        "store: " + describe(index, column) + " is " + to_string(got.type()) + ", not " + wanted;
     if (got.is_null())
         message += " (read it as std::optional)";
     throw type_error(message);

@@ -1,10 +1,8 @@
 #include "parley/auth/password.hpp"
 
-#include <boost/test/unit_test.hpp>
-
 #include <argon2.h>
-
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <thread>
 
 using namespace parley;
@@ -16,8 +14,8 @@ std::string argon2id_with(std::string const& pw, std::uint32_t m, std::uint32_t 
 {
     std::string salt = "0123456789abcdef";
     std::string encoded(argon2_encodedlen(t, m, p, salt.size(), 32, Argon2_id), '\0');
-    BOOST_REQUIRE(argon2id_hash_encoded(t, m, p, pw.data(), pw.size(), salt.data(), salt.size(),
-                                        32, encoded.data(), encoded.size()) == ARGON2_OK);
+    BOOST_REQUIRE(argon2id_hash_encoded(t, m, p, pw.data(), pw.size(), salt.data(), salt.size(), 32,
+                                        encoded.data(), encoded.size()) == ARGON2_OK);
     encoded.resize(encoded.find('\0'));
     return encoded;
 }
@@ -89,7 +87,7 @@ BOOST_AUTO_TEST_CASE(malformed_encodings_are_false_never_a_crash)
         "$argon2id$v=19$m=04096,t=1,p=1" + tail,
         "$argon2id$v=19$m=4096,t=0,p=1" + tail,
         "$argon2id$v=19$m=4096,t=1,p=0" + tail,
-        "$argon2id$v=19$m=4294967295,t=1,p=1" + tail,   // 4 TiB: refused, not attempted
+        "$argon2id$v=19$m=4294967295,t=1,p=1" + tail, // 4 TiB: refused, not attempted
         "$argon2id$v=19$m=99999999999,t=1,p=1" + tail,
         "$argon2id$v=19$m=4096,t=4294967295,p=1" + tail, // would spin for ages
         "$argon2id$v=19$m=4096,t=1,p=255" + tail,

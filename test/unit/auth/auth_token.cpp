@@ -1,19 +1,15 @@
 #include "parley/auth/token.hpp"
-
 #include "unit/store/temp_dir.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
-
+#include <fstream>
+#include <memory>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
-
 #include <sys/stat.h>
-
-#include <fstream>
-#include <memory>
 
 using namespace parley;
 using auth::token_error;
@@ -32,7 +28,8 @@ namespace {
 // An independent base64url encoder/decoder (not the library's) for building test tokens.
 std::string b64url(std::string_view bytes)
 {
-    static constexpr char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    static constexpr char chars[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     std::string out;
     unsigned acc = 0;
     int bits = 0;
@@ -119,8 +116,8 @@ struct fixture {
     }
     bj::object good_claims()
     {
-        return bj::object{{"user_id", 42}, {"username", "ann"}, {"is_admin", true},
-                          {"iat", t0},     {"exp", t0 + 3600},  {"iss", "parley-auth"},
+        return bj::object{{"user_id", 42},   {"username", "ann"}, {"is_admin", true},
+                          {"iat", t0},       {"exp", t0 + 3600},  {"iss", "parley-auth"},
                           {"aud", "parley"}, {"sub", "42"}};
     }
     boost::system::error_code error_of(std::string const& token, std::int64_t now = t0)
@@ -284,9 +281,9 @@ BOOST_FIXTURE_TEST_CASE(malformed_tokens_are_refused, fixture)
     auto good = signer.sign(ann, at(t0));
     auto parts = split(good);
     for (std::string bad :
-         {std::string(), std::string("."), std::string(".."), std::string("..."), std::string("abc"),
-          std::string("a.b"), std::string("a.b.c"), good + ".", good + ".x", "." + good,
-          parts[0] + "." + parts[1], parts[0] + "=." + parts[1] + "." + parts[2],
+         {std::string(), std::string("."), std::string(".."), std::string("..."),
+          std::string("abc"), std::string("a.b"), std::string("a.b.c"), good + ".", good + ".x",
+          "." + good, parts[0] + "." + parts[1], parts[0] + "=." + parts[1] + "." + parts[2],
           parts[0] + "." + parts[1] + "." + parts[2] + "==", good + " ", " " + good,
           parts[0] + ".." + parts[2], std::string(10000, 'a') + good,
           b64url("not json") + "." + parts[1] + "." + parts[2],
@@ -306,12 +303,10 @@ BOOST_FIXTURE_TEST_CASE(malformed_tokens_are_refused, fixture)
 BOOST_FIXTURE_TEST_CASE(missing_or_mistyped_claims_are_refused, fixture)
 {
     std::vector<std::pair<std::string, bj::value>> changes = {
-        {"user_id", "42"},        {"user_id", 42.0},         {"user_id", nullptr},
-        {"username", 7},          {"username", nullptr},     {"is_admin", 1},
-        {"is_admin", "true"},     {"exp", "9999999999"},     {"exp", 1.7e9},
-        {"iat", bj::array{}},     {"iss", 1},                {"aud", 1},
-        {"aud", bj::array{1}},    {"sub", 42},               {"sub", "43"},
-        {"nbf", "soon"}};
+        {"user_id", "42"},     {"user_id", 42.0},    {"user_id", nullptr}, {"username", 7},
+        {"username", nullptr}, {"is_admin", 1},      {"is_admin", "true"}, {"exp", "9999999999"},
+        {"exp", 1.7e9},        {"iat", bj::array{}}, {"iss", 1},           {"aud", 1},
+        {"aud", bj::array{1}}, {"sub", 42},          {"sub", "43"},        {"nbf", "soon"}};
     for (auto const& [name, v] : changes) {
         auto claims = good_claims();
         claims[name] = v;

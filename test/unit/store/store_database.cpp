@@ -1,13 +1,11 @@
 #include "parley/store/database.hpp"
-
 #include "support/run.hpp"
 #include "unit/store/temp_dir.hpp"
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/test/unit_test.hpp>
-
-#include <atomic>
 #include <limits>
 #include <set>
 #include <thread>
@@ -160,9 +158,8 @@ BOOST_AUTO_TEST_CASE(unique_violation_is_a_constraint_error)
         BOOST_TEST((e.kind() == store::constraint_kind::foreign_key));
     }
     try {
-        db.run_blocking([](connection& c) {
-            c.execute("INSERT INTO users (name) VALUES ($1)", {nullptr});
-        });
+        db.run_blocking(
+            [](connection& c) { c.execute("INSERT INTO users (name) VALUES ($1)", {nullptr}); });
         BOOST_FAIL("NOT NULL not enforced");
     } catch (store::constraint_error const& e) {
         BOOST_TEST((e.kind() == store::constraint_kind::not_null));
@@ -209,8 +206,9 @@ BOOST_AUTO_TEST_CASE(query_one_finds_none_or_one_and_refuses_several)
     db.run_blocking([](connection& c) {
         BOOST_TEST(!c.query_one("SELECT id FROM users WHERE name = $1", {"x"}).has_value());
         c.execute("INSERT INTO users (name) VALUES ($1), ($2)", {"x", "y"});
-        BOOST_TEST(c.query_one("SELECT name FROM users WHERE name = $1", {"x"})->get<std::string>(0) ==
-                   "x");
+        BOOST_TEST(
+            c.query_one("SELECT name FROM users WHERE name = $1", {"x"})->get<std::string>(0) ==
+            "x");
         BOOST_CHECK_THROW(c.query_one("SELECT name FROM users"), store::error);
         BOOST_TEST(c.query("SELECT name FROM users").size() == 2u);
     });
@@ -233,12 +231,12 @@ BOOST_AUTO_TEST_CASE(bad_statements_are_clear_errors)
 {
     auto db = memory_db();
     db.run_blocking([](connection& c) {
-        BOOST_CHECK_THROW(c.query("SELECT $1, $2", {1}), store::error);        // too few
-        BOOST_CHECK_THROW(c.query("SELECT $1", {1, 2}), store::error);         // too many
-        BOOST_CHECK_THROW(c.query("SELECT ?", {1}), store::error);             // not portable
-        BOOST_CHECK_THROW(c.query("SELEKT 1"), store::error);                  // syntax
-        BOOST_CHECK_THROW(c.query("SELECT 1; DROP TABLE t"), store::error);    // two statements
-        BOOST_CHECK_THROW(c.query("   "), store::error);                       // none
+        BOOST_CHECK_THROW(c.query("SELECT $1, $2", {1}), store::error);     // too few
+        BOOST_CHECK_THROW(c.query("SELECT $1", {1, 2}), store::error);      // too many
+        BOOST_CHECK_THROW(c.query("SELECT ?", {1}), store::error);          // not portable
+        BOOST_CHECK_THROW(c.query("SELEKT 1"), store::error);               // syntax
+        BOOST_CHECK_THROW(c.query("SELECT 1; DROP TABLE t"), store::error); // two statements
+        BOOST_CHECK_THROW(c.query("   "), store::error);                    // none
         BOOST_CHECK_THROW(c.query("SELECT * FROM missing"), store::error);
     });
     BOOST_TEST(count(db, "t") == 0); // the second statement above never ran
@@ -315,7 +313,8 @@ BOOST_AUTO_TEST_CASE(hundred_coroutines_on_two_threads_all_complete_on_their_exe
     std::atomic<int> done{0};
     std::atomic<int> wrong_thread{0};
     std::atomic<int> failed{0};
-    auto const store_thread = db.run_blocking([](connection&) { return std::this_thread::get_id(); });
+    auto const store_thread =
+        db.run_blocking([](connection&) { return std::this_thread::get_id(); });
     for (int i = 0; i < 100; ++i) {
         auto strand = net::make_strand(io);
         auto work = [&db, &io, &done, &wrong_thread, strand, store_thread,

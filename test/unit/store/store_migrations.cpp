@@ -1,5 +1,4 @@
 #include "parley/store/database.hpp"
-
 #include "unit/store/temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -72,7 +71,8 @@ BOOST_AUTO_TEST_CASE(an_existing_file_without_migrations_table_works)
         });
     }
     auto db = store::database::open(file);
-    db.migrate({{1, "CREATE TABLE IF NOT EXISTS legacy (x INTEGER); ALTER TABLE legacy ADD y TEXT"}});
+    db.migrate(
+        {{1, "CREATE TABLE IF NOT EXISTS legacy (x INTEGER); ALTER TABLE legacy ADD y TEXT"}});
     auto x = db.run_blocking(
         [](connection& c) { return c.query_value<std::int64_t>("SELECT x FROM legacy"); });
     BOOST_TEST(x.value() == 7);
