@@ -2,12 +2,14 @@
 
 #include "http/client_address.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -103,19 +105,50 @@ client_error classify(error_code const& ec)
     return client_error::unavailable;
 }
 
+// Beast writes fields verbatim: CR or LF from a caller would split the message (header
+// injection), so such requests are refused before anything is sent.
+bool is_token(std::string_view s)
+{
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
+        return c > 0x20 && c < 0x7f && !std::strchr("\"(),/:;<=>?@[\\]{}", c);
+    });
+}
+
+bool is_field_value(std::string_view s)
+{
+    return s.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+bool is_target(std::string_view s)
+{
+    return std::all_of(s.begin(), s.end(), [](unsigned char c) { return c > 0x20 && c != 0x7f; });
+}
+
+[[noreturn]] void refuse(std::string_view what)
+{
+    throw std::invalid_argument("http::client: cannot send request: " + std::string(what));
+}
+
 beast_request to_beast(request const& req, detail::client_address const& address)
 {
     beast_request out;
     out.version(11);
-    if (req.method != method::unknown)
+    if (req.method != method::unknown) {
         out.method_string(to_string(req.method));
-    else
+    } else {
+        if (!is_token(req.method_name))
+            refuse("invalid method name");
         out.method_string(req.method_name);
+    }
+    if (!is_target(req.target))
+        refuse("the target contains spaces or control characters");
     out.target(req.target.empty() ? std::string_view("/") : std::string_view(req.target));
     for (auto const& [name, value] : req.headers) {
         // The framing is ours: the body is a complete string, its length computed below.
         if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding"))
             continue;
+        if (!is_token(name) || !is_field_value(value))
+            refuse("invalid header field \"" + name + "\"");
         out.insert(name, value);
     }
     if (out.find(bhttp::field::host) == out.end())

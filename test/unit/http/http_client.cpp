@@ -231,6 +231,11 @@ net::awaitable<std::vector<send_result>> head_then_custom_method(http::client& c
     co_return out;
 }
 
+net::awaitable<send_result> send_request(http::client& c, http::request req)
+{
+    co_return co_await c.send(std::move(req));
+}
+
 net::awaitable<bool> fetch_ok(http::client& c, int i)
 {
     auto r = co_await c.get("/concurrent/" + std::to_string(i));
@@ -509,6 +514,34 @@ BOOST_AUTO_TEST_CASE(custom_method_and_head_requests)
     BOOST_TEST(seen[0].method == "HEAD");
     BOOST_TEST(seen[1].method == "PURGE");
     BOOST_TEST(server.accepted() == 1); // the HEAD response did not desynchronise the pool
+}
+
+BOOST_AUTO_TEST_CASE(header_injection_is_refused_before_sending)
+{
+    test_server server("a");
+    net::io_context io;
+    http::client c(io.get_executor(), options_for({server.address()}));
+    http::request bad_value;
+    bad_value.headers.set("X-Request-ID", "abc\r\nX-Injected: 1");
+    BOOST_CHECK_THROW(run_on(io, [&] { return send_request(c, bad_value); }),
+                      std::invalid_argument);
+    http::request bad_name;
+    bad_name.headers.set("X-Bad Name", "1");
+    BOOST_CHECK_THROW(run_on(io, [&] { return send_request(c, bad_name); }), std::invalid_argument);
+    http::request bad_target;
+    bad_target.target = "/a HTTP/1.1\r\nHost: evil\r\n\r\nGET /b";
+    BOOST_CHECK_THROW(run_on(io, [&] { return send_request(c, bad_target); }),
+                      std::invalid_argument);
+    http::request bad_method;
+    bad_method.method = http::method::unknown;
+    bad_method.method_name = "GET /x";
+    BOOST_CHECK_THROW(run_on(io, [&] { return send_request(c, bad_method); }),
+                      std::invalid_argument);
+    BOOST_TEST(server.requests().empty());
+    // The client is still usable.
+    auto ok = run_on(io, [&] { return get_once(c, "/"); });
+    BOOST_REQUIRE(ok.has_value());
+    BOOST_TEST(server.requests().size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(bad_addresses_throw_invalid_argument)
