@@ -195,13 +195,17 @@ struct bench {
 
 net::awaitable<std::vector<std::int64_t>> create_rooms(options const& o, std::string const& token)
 {
-    http::client api(co_await net::this_coro::executor, {.addresses = {o.host + ":" + std::to_string(o.port)}});
+    auto ex = co_await net::this_coro::executor;
+    http::client_options client_options;
+    client_options.addresses = {o.host + ":" + std::to_string(o.port)};
+    http::client api(ex, client_options);
     std::vector<std::int64_t> ids;
     for (int r = 0; r < o.rooms; ++r) {
         http::fields headers;
         headers.set("Authorization", "Bearer " + token);
         auto name = "bench-" + std::to_string(::getpid()) + "-" + std::to_string(r);
-        auto res = co_await api.post_json("/rooms", R"({"name":")" + name + R"("})", headers);
+        std::string body = R"({"name":")" + name + R"("})";
+        auto res = co_await api.post_json("/rooms", std::move(body), std::move(headers));
         if (!res || res->status != http::status::created)
             throw std::runtime_error("creating a room failed: " + (res ? res->body : res.error().message()));
         ids.push_back(boost::json::parse(res->body).at("room").at("id").as_int64());
@@ -213,7 +217,8 @@ net::awaitable<void> run(bench& b, auth::token_signer const& signer)
 {
     auto& o = b.opt;
     auto ex = co_await net::this_coro::executor;
-    b.room_ids = co_await create_rooms(o, signer.sign({.user_id = 900000, .username = "bench-admin", .is_admin = true}));
+    auto admin_token = signer.sign({.user_id = 900000, .username = "bench-admin", .is_admin = true});
+    b.room_ids = co_await create_rooms(o, admin_token);
 
     b.clients.resize(static_cast<std::size_t>(o.clients));
     for (std::size_t i = 0; i < b.clients.size(); ++i) {
@@ -223,8 +228,10 @@ net::awaitable<void> run(bench& b, auth::token_signer const& signer)
         c.ws.emplace(co_await ws::client::connect(ex, o.host, o.port, "/ws"));
         auto token = signer.sign({.user_id = static_cast<std::int64_t>(100000 + i),
                                   .username = "bench" + std::to_string(i), .is_admin = false});
-        co_await c.ws->send_text(R"({"type":"auth","token":")" + token + R"("})");
-        co_await c.ws->send_text(R"({"type":"join","room_id":)" + std::to_string(c.room_id) + "}");
+        std::string auth_frame = R"({"type":"auth","token":")" + token + R"("})";
+        std::string join_frame = R"({"type":"join","room_id":)" + std::to_string(c.room_id) + "}";
+        co_await c.ws->send_text(auth_frame);
+        co_await c.ws->send_text(join_frame);
         net::co_spawn(ex, b.reader(i), net::detached);
     }
     net::steady_timer timer(ex);
