@@ -9,10 +9,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-
 #include <random>
 
 // GCC 12 false positive on Asio coroutine frames (GCC bug 109224, fixed in GCC 13).
@@ -63,7 +62,8 @@ struct client::impl {
     net::awaitable<void> handshake(std::string const& host, std::uint16_t port,
                                    std::string const& target, client_options const& options);
     // Any exception is returned rather than thrown, so that a race against a timer sees it.
-    net::awaitable<std::exception_ptr> handshake_noexcept(std::string const& host, std::uint16_t port,
+    net::awaitable<std::exception_ptr> handshake_noexcept(std::string const& host,
+                                                          std::uint16_t port,
                                                           std::string const& target,
                                                           client_options const& options);
 
@@ -100,10 +100,12 @@ void client::impl::shut() noexcept
 }
 
 net::awaitable<void> client::impl::handshake(std::string const& host, std::uint16_t port,
-                                             std::string const& target, client_options const& options)
+                                             std::string const& target,
+                                             client_options const& options)
 {
     tcp::resolver resolver(socket.get_executor());
-    auto const endpoints = co_await resolver.async_resolve(host, std::to_string(port), net::use_awaitable);
+    auto const endpoints =
+        co_await resolver.async_resolve(host, std::to_string(port), net::use_awaitable);
     co_await net::async_connect(socket, endpoints, net::use_awaitable);
     socket.set_option(tcp::no_delay(true));
 
@@ -117,7 +119,8 @@ net::awaitable<void> client::impl::handshake(std::string const& host, std::uint1
     request.reserve(512);
     request.append("GET ").append(target).append(" HTTP/1.1\r\nHost: ").append(host);
     request.append(":").append(std::to_string(port));
-    request.append("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n");
+    request.append(
+        "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n");
     request.append("Sec-WebSocket-Key: ").append(key).append("\r\n");
     if (!options.subprotocols.empty()) {
         request.append("Sec-WebSocket-Protocol: ");
@@ -150,7 +153,8 @@ net::awaitable<void> client::impl::handshake(std::string const& host, std::uint1
     auto const connection = head[bhttp::field::connection];
     auto const accept = head["Sec-WebSocket-Accept"];
     if (!detail::has_token(upgrade, "websocket") || !detail::has_token(connection, "upgrade"))
-        throw handshake_error(status, "the 101 response lacks Upgrade: websocket / Connection: Upgrade");
+        throw handshake_error(status,
+                              "the 101 response lacks Upgrade: websocket / Connection: Upgrade");
     if (accept != detail::accept_key(key))
         throw handshake_error(status, "wrong Sec-WebSocket-Accept");
     if (auto const chosen = head["Sec-WebSocket-Protocol"]; !chosen.empty()) {
@@ -168,9 +172,10 @@ net::awaitable<void> client::impl::handshake(std::string const& host, std::uint1
     read_end = leftover.size();
 }
 
-net::awaitable<std::exception_ptr>
-client::impl::handshake_noexcept(std::string const& host, std::uint16_t port,
-                                 std::string const& target, client_options const& options)
+net::awaitable<std::exception_ptr> client::impl::handshake_noexcept(std::string const& host,
+                                                                    std::uint16_t port,
+                                                                    std::string const& target,
+                                                                    client_options const& options)
 {
     std::exception_ptr error;
     try {
@@ -188,7 +193,8 @@ net::awaitable<void> client::impl::write(detail::opcode op, std::string_view pay
         if (!control)
             throw std::logic_error("ws::client: concurrent sends");
         if (pending_control.size() < max_pending_control_bytes)
-            detail::append_masked_frame(pending_control, op, payload, static_cast<std::uint32_t>(rng.next()));
+            detail::append_masked_frame(pending_control, op, payload,
+                                        static_cast<std::uint32_t>(rng.next()));
         co_return;
     }
     writing = true;
@@ -241,7 +247,8 @@ net::awaitable<void> client::impl::drain_until_close()
                     co_return;
             }
             read_begin = read_end = 0;
-            auto const [ec, n] = co_await socket.async_read_some(net::buffer(read_buffer), use_tuple);
+            auto const [ec, n] =
+                co_await socket.async_read_some(net::buffer(read_buffer), use_tuple);
             if (ec)
                 co_return;
             read_end = n;
@@ -263,8 +270,8 @@ net::awaitable<client> client::connect(net::any_io_executor executor, std::strin
     net::steady_timer timer(executor);
     timer.expires_after(options.handshake_timeout);
     using namespace net::experimental::awaitable_operators;
-    auto const result =
-        co_await (p->handshake_noexcept(host, port, target, options) || timer.async_wait(net::use_awaitable));
+    auto const result = co_await (p->handshake_noexcept(host, port, target, options) ||
+                                  timer.async_wait(net::use_awaitable));
     if (result.index() == 1)
         throw boost::system::system_error(net::error::timed_out, "websocket handshake");
     if (auto const& e = std::get<0>(result))
@@ -294,7 +301,8 @@ net::awaitable<std::optional<std::string>> client::read()
         while (!d.ended && d.read_begin < d.read_end) {
             std::size_t used = 0;
             auto const event = d.parser.parse(
-                std::string_view(d.read_buffer.data() + d.read_begin, d.read_end - d.read_begin), used);
+                std::string_view(d.read_buffer.data() + d.read_begin, d.read_end - d.read_begin),
+                used);
             d.read_begin += used;
             switch (event) {
             case detail::parse_event::need_more:
@@ -336,7 +344,8 @@ net::awaitable<std::optional<std::string>> client::read()
         if (d.ended)
             co_return std::nullopt;
         d.read_begin = d.read_end = 0;
-        auto const [ec, n] = co_await d.socket.async_read_some(net::buffer(d.read_buffer), use_tuple);
+        auto const [ec, n] =
+            co_await d.socket.async_read_some(net::buffer(d.read_buffer), use_tuple);
         if (ec) {
             d.shut();
             co_return std::nullopt;
@@ -365,8 +374,17 @@ net::awaitable<void> client::close(ws::close_code code, std::string_view reason)
     d.shut();
 }
 
-ws::close_code client::close_code() const noexcept { return impl_->code; }
-std::string const& client::close_reason() const noexcept { return impl_->reason; }
-std::string const& client::subprotocol() const noexcept { return impl_->subprotocol; }
+ws::close_code client::close_code() const noexcept
+{
+    return impl_->code;
+}
+std::string const& client::close_reason() const noexcept
+{
+    return impl_->reason;
+}
+std::string const& client::subprotocol() const noexcept
+{
+    return impl_->subprotocol;
+}
 
 } // namespace parley::ws

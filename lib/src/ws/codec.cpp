@@ -10,15 +10,26 @@ bool valid_close_code(std::uint16_t code) noexcept
     if (code >= 3000 && code <= 4999)
         return true;
     switch (code) {
-    case 1000: case 1001: case 1002: case 1003: case 1007: case 1008: case 1009: case 1010:
-    case 1011: case 1012: case 1013: case 1014:
+    case 1000:
+    case 1001:
+    case 1002:
+    case 1003:
+    case 1007:
+    case 1008:
+    case 1009:
+    case 1010:
+    case 1011:
+    case 1012:
+    case 1013:
+    case 1014:
         return true;
     default:
         return false; // includes 1004-1006 and 1015, which must never be sent
     }
 }
 
-void apply_mask(char* data, std::size_t size, unsigned char const mask[4], std::uint64_t offset) noexcept
+void apply_mask(char* data, std::size_t size, unsigned char const mask[4],
+                std::uint64_t offset) noexcept
 {
     unsigned char key[8];
     for (int i = 0; i < 8; ++i)
@@ -51,7 +62,8 @@ void append_masked_frame(std::string& out, opcode op, std::string_view payload, 
     } else {
         header[n++] = 0x80 | 127;
         for (int i = 0; i < 8; ++i)
-            header[n++] = static_cast<unsigned char>(static_cast<std::uint64_t>(length) >> (56 - 8 * i));
+            header[n++] =
+                static_cast<unsigned char>(static_cast<std::uint64_t>(length) >> (56 - 8 * i));
     }
     unsigned char key[4];
     std::memcpy(key, &mask, 4);
@@ -88,8 +100,15 @@ parse_event frame_parser::check_first_bytes() noexcept
     if (b0 & 0x70)
         return fail(close_code::protocol_error, "reserved bits set");
     switch (op) {
-    case 0x0: case 0x1: case 0x2: case 0x8: case 0x9: case 0xA: break;
-    default: return fail(close_code::protocol_error, "unknown opcode");
+    case 0x0:
+    case 0x1:
+    case 0x2:
+    case 0x8:
+    case 0x9:
+    case 0xA:
+        break;
+    default:
+        return fail(close_code::protocol_error, "unknown opcode");
     }
     opcode_ = static_cast<opcode>(op);
     if (role_ == role::server && !masked_)
@@ -109,7 +128,10 @@ parse_event frame_parser::check_first_bytes() noexcept
         if (op == 0x2)
             return fail(close_code::unsupported_data, "binary messages are not supported");
     }
-    header_need_ = static_cast<std::uint8_t>(2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) +
+    header_need_ = static_cast<std::uint8_t>(2 +
+                                             (len7 == 126   ? 2
+                                              : len7 == 127 ? 8
+                                                            : 0) +
                                              (masked_ ? 4 : 0));
     return parse_event::need_more;
 }
@@ -156,15 +178,18 @@ parse_event frame_parser::finish_frame()
     header_have_ = 0;
     header_need_ = 2;
     switch (opcode_) {
-    case opcode::ping: return parse_event::ping;
-    case opcode::pong: return parse_event::pong;
+    case opcode::ping:
+        return parse_event::ping;
+    case opcode::pong:
+        return parse_event::pong;
     case opcode::close: {
         if (control_.size() == 1)
             return fail(close_code::protocol_error, "close frame with a 1-byte payload");
         close_code_ = close_code::none;
         if (control_.size() >= 2) {
-            auto const code = static_cast<std::uint16_t>(
-                (static_cast<unsigned char>(control_[0]) << 8) | static_cast<unsigned char>(control_[1]));
+            auto const code =
+                static_cast<std::uint16_t>((static_cast<unsigned char>(control_[0]) << 8) |
+                                           static_cast<unsigned char>(control_[1]));
             if (!valid_close_code(code))
                 return fail(close_code::protocol_error, "invalid close code");
             if (!valid_utf8(close_reason()))
@@ -198,7 +223,8 @@ parse_event frame_parser::parse(std::string_view input, std::size_t& consumed)
     parse_event event = parse_event::need_more;
     while (event == parse_event::need_more) {
         if (state_ == state::header) {
-            std::size_t const n = std::min<std::size_t>(header_need_ - header_have_, input.size() - at);
+            std::size_t const n =
+                std::min<std::size_t>(header_need_ - header_have_, input.size() - at);
             std::memcpy(header_ + header_have_, input.data() + at, n);
             header_have_ = static_cast<std::uint8_t>(header_have_ + n);
             at += n;
@@ -214,7 +240,8 @@ parse_event frame_parser::parse(std::string_view input, std::size_t& consumed)
                 continue;
         }
         // payload
-        std::size_t const n = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, input.size() - at));
+        std::size_t const n =
+            static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, input.size() - at));
         if (n > 0) {
             bool const control = static_cast<unsigned>(opcode_) & 0x8;
             std::string& target = control ? control_ : message_;

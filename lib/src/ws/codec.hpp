@@ -94,7 +94,8 @@ private:
 };
 
 // XORs `data` with the 4-byte mask, starting at byte `offset` of the masked payload.
-void apply_mask(char* data, std::size_t size, unsigned char const mask[4], std::uint64_t offset) noexcept;
+void apply_mask(char* data, std::size_t size, unsigned char const mask[4],
+                std::uint64_t offset) noexcept;
 
 // Appends one final client-role (masked) frame to `out`.
 void append_masked_frame(std::string& out, opcode op, std::string_view payload, std::uint32_t mask);

@@ -27,7 +27,8 @@ std::shared_ptr<std::string const> encode(std::uint8_t opcode, std::string_view 
     } else {
         p[1] = 127;
         for (int i = 0; i < 8; ++i)
-            p[2 + i] = static_cast<unsigned char>(static_cast<std::uint64_t>(length) >> (56 - 8 * i));
+            p[2 + i] =
+                static_cast<unsigned char>(static_cast<std::uint64_t>(length) >> (56 - 8 * i));
     }
     char* out = wire->data() + header;
     if (!head.empty())
@@ -38,15 +39,27 @@ std::shared_ptr<std::string const> encode(std::uint8_t opcode, std::string_view 
 }
 
 // Control frame payloads are limited to 125 bytes.
-std::string_view control_payload(std::string_view payload) { return payload.substr(0, 125); }
+std::string_view control_payload(std::string_view payload)
+{
+    return payload.substr(0, 125);
+}
 
 } // namespace
 
-frame frame::text(std::string_view payload) { return frame(encode(0x1, {}, payload)); }
+frame frame::text(std::string_view payload)
+{
+    return frame(encode(0x1, {}, payload));
+}
 
-frame frame::ping(std::string_view payload) { return frame(encode(0x9, {}, control_payload(payload))); }
+frame frame::ping(std::string_view payload)
+{
+    return frame(encode(0x9, {}, control_payload(payload)));
+}
 
-frame frame::pong(std::string_view payload) { return frame(encode(0xA, {}, control_payload(payload))); }
+frame frame::pong(std::string_view payload)
+{
+    return frame(encode(0xA, {}, control_payload(payload)));
+}
 
 frame frame::close(std::uint16_t code, std::string_view reason)
 {
@@ -59,19 +72,32 @@ frame frame::close(std::uint16_t code, std::string_view reason)
 std::string_view to_string(close_code code)
 {
     switch (code) {
-    case close_code::none: return "none";
-    case close_code::normal: return "normal";
-    case close_code::going_away: return "going_away";
-    case close_code::protocol_error: return "protocol_error";
-    case close_code::unsupported_data: return "unsupported_data";
-    case close_code::invalid_payload: return "invalid_payload";
-    case close_code::policy_violation: return "policy_violation";
-    case close_code::message_too_big: return "message_too_big";
-    case close_code::internal_error: return "internal_error";
-    case close_code::try_again_later: return "try_again_later";
-    case close_code::unauthorized: return "unauthorized";
-    case close_code::rate_limited: return "rate_limited";
-    case close_code::slow_consumer: return "slow_consumer";
+    case close_code::none:
+        return "none";
+    case close_code::normal:
+        return "normal";
+    case close_code::going_away:
+        return "going_away";
+    case close_code::protocol_error:
+        return "protocol_error";
+    case close_code::unsupported_data:
+        return "unsupported_data";
+    case close_code::invalid_payload:
+        return "invalid_payload";
+    case close_code::policy_violation:
+        return "policy_violation";
+    case close_code::message_too_big:
+        return "message_too_big";
+    case close_code::internal_error:
+        return "internal_error";
+    case close_code::try_again_later:
+        return "try_again_later";
+    case close_code::unauthorized:
+        return "unauthorized";
+    case close_code::rate_limited:
+        return "rate_limited";
+    case close_code::slow_consumer:
+        return "slow_consumer";
     }
     return "unknown";
 }

@@ -3,7 +3,6 @@
 #include "parley/http/message.hpp"
 
 #include <openssl/evp.h>
-
 #include <stdexcept>
 
 namespace parley::ws::detail {
@@ -38,8 +37,8 @@ bool valid_key(std::string_view key) noexcept
         return false;
     for (std::size_t i = 0; i < 22; ++i) {
         char const c = key[i];
-        bool const ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                        c == '+' || c == '/';
+        bool const ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                        (c >= '0' && c <= '9') || c == '+' || c == '/';
         if (!ok)
             return false;
     }

@@ -5,13 +5,12 @@
 #include "ws/handshake.hpp"
 #include "ws/stats.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-
-#include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <exception>
 #include <vector>
@@ -70,7 +69,8 @@ http::response upgrade_response(http::request const& req, session_options const&
     auto const version = req.headers.get("Sec-WebSocket-Version");
     if (!version || !has_token(*version, "13"))
         // 426 Upgrade Required is not in http::status; the numeric value is what goes out.
-        throw http::error(static_cast<http::status>(426), "unsupported WebSocket version (13 is supported)")
+        throw http::error(static_cast<http::status>(426),
+                          "unsupported WebSocket version (13 is supported)")
             .with_header("Sec-WebSocket-Version", "13");
     auto const key = req.headers.get("Sec-WebSocket-Key");
     if (!key)
@@ -134,7 +134,8 @@ public:
     server_session(tcp::socket socket, std::string buffered, std::shared_ptr<handler> h,
                    session_options options, std::string remote_address, std::string subprotocol)
         : socket_(std::move(socket)), executor_(socket_.get_executor()), handler_(std::move(h)),
-          options_(std::move(options)), id_(next_session_id.fetch_add(1, std::memory_order_relaxed)),
+          options_(std::move(options)),
+          id_(next_session_id.fetch_add(1, std::memory_order_relaxed)),
           remote_address_(std::move(remote_address)), subprotocol_(std::move(subprotocol)),
           buffered_(std::move(buffered)), read_buffer_(read_buffer_bytes),
           parser_(role::server, options_.max_message_bytes), wake_timer_(executor_),
@@ -187,7 +188,7 @@ private:
     std::mutex mutex_;
     std::vector<frame> queue_;
     std::size_t queue_bytes_ = 0;
-    bool accepting_ = true;      // false once closing: send() returns false
+    bool accepting_ = true;       // false once closing: send() returns false
     bool writer_waiting_ = false; // the writer sleeps on wake_timer_ and needs a wake-up
     std::atomic<std::size_t> queued_bytes_{0};
 
@@ -327,6 +328,9 @@ net::awaitable<void> server_session::deliver(std::string_view message)
     } catch (std::exception const& e) {
         log_error(id_, "handler failed in on_text", e.what());
         start_close(close_code::internal_error, "internal error");
+    } catch (...) {
+        log_error(id_, "handler failed in on_text", "unknown exception");
+        start_close(close_code::internal_error, "internal error");
     }
 }
 
@@ -375,8 +379,7 @@ net::awaitable<void> server_session::reader()
             std::string().swap(buffered_);
         if (finished_)
             co_return;
-        auto const [ec, n] =
-            co_await socket_.async_read_some(net::buffer(read_buffer_), use_tuple);
+        auto const [ec, n] = co_await socket_.async_read_some(net::buffer(read_buffer_), use_tuple);
         if (ec) {
             // End of stream, reset, or our own finish(): nothing more will come.
             peer_closed_ = true;
@@ -457,9 +460,8 @@ net::awaitable<void> server_session::keepalive()
                 co_return;
             }
         } else {
-            auto const idle_at = options_.idle_timeout.count() > 0
-                                     ? last_activity_ + options_.idle_timeout
-                                     : far;
+            auto const idle_at =
+                options_.idle_timeout.count() > 0 ? last_activity_ + options_.idle_timeout : far;
             if (now >= idle_at) {
                 start_close(close_code::going_away, "idle timeout");
                 continue;
@@ -494,6 +496,9 @@ net::awaitable<void> server_session::run(session_tracker& tracker)
     } catch (std::exception const& e) {
         log_error(id_, "handler failed in on_open", e.what());
         start_close(close_code::internal_error, "internal error");
+    } catch (...) {
+        log_error(id_, "handler failed in on_open", "unknown exception");
+        start_close(close_code::internal_error, "internal error");
     }
     try {
         using namespace net::experimental::awaitable_operators;
@@ -506,6 +511,8 @@ net::awaitable<void> server_session::run(session_tracker& tracker)
         handler_->on_close(*this, close_code_);
     } catch (std::exception const& e) {
         log_error(id_, "handler failed in on_close", e.what());
+    } catch (...) {
+        log_error(id_, "handler failed in on_close", "unknown exception");
     }
     tracker.remove(id_);
     s.sessions_open.fetch_sub(1, std::memory_order_relaxed);

@@ -1,8 +1,7 @@
 // ws::client against the session server and against hand-written servers that misbehave.
+#include "../lib/src/ws/handshake.hpp"
 #include "support/run.hpp"
 #include "unit/ws/ws_test_support.hpp"
-
-#include "../lib/src/ws/handshake.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -23,8 +22,8 @@ tcp::acceptor local_acceptor(net::any_io_executor ex)
 
 net::awaitable<ws::client> connect(std::uint16_t port, ws::client_options options = {})
 {
-    co_return co_await ws::client::connect(co_await net::this_coro::executor, "127.0.0.1", port, "/ws",
-                                           std::move(options));
+    co_return co_await ws::client::connect(co_await net::this_coro::executor, "127.0.0.1", port,
+                                           "/ws", std::move(options));
 }
 
 // Accepts one connection and answers its upgrade request with 101 (and the right accept key
@@ -190,7 +189,8 @@ BOOST_AUTO_TEST_CASE(wrong_accept_key_is_rejected)
     run_coro([]() -> net::awaitable<void> {
         auto acceptor = local_acceptor(co_await net::this_coro::executor);
         using namespace net::experimental::awaitable_operators;
-        co_await (wrong_key_server(acceptor) && expect_wrong_key_refused(acceptor.local_endpoint().port()));
+        co_await (wrong_key_server(acceptor) &&
+                  expect_wrong_key_refused(acceptor.local_endpoint().port()));
     });
 }
 
@@ -254,7 +254,8 @@ BOOST_AUTO_TEST_CASE(dropped_connection_ends_reads_without_a_close_code)
     run_coro([]() -> net::awaitable<void> {
         auto acceptor = local_acceptor(co_await net::this_coro::executor);
         using namespace net::experimental::awaitable_operators;
-        co_await (dropping_server(acceptor) && expect_message_then_drop(acceptor.local_endpoint().port()));
+        co_await (dropping_server(acceptor) &&
+                  expect_message_then_drop(acceptor.local_endpoint().port()));
     });
 }
 
@@ -263,7 +264,8 @@ BOOST_AUTO_TEST_CASE(client_answers_pings)
     run_coro([]() -> net::awaitable<void> {
         auto acceptor = local_acceptor(co_await net::this_coro::executor);
         using namespace net::experimental::awaitable_operators;
-        co_await (pinging_server(acceptor) && expect_pong_reported(acceptor.local_endpoint().port()));
+        co_await (pinging_server(acceptor) &&
+                  expect_pong_reported(acceptor.local_endpoint().port()));
     });
 }
 

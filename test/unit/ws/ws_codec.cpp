@@ -5,7 +5,6 @@
 #include "parley/ws/frame.hpp"
 
 #include <boost/test/unit_test.hpp>
-
 #include <string>
 #include <vector>
 
@@ -44,10 +43,15 @@ std::vector<event> feed(frame_parser& p, std::string_view bytes, std::size_t ste
             auto const e = p.parse(chunk, used);
             chunk.remove_prefix(used);
             switch (e) {
-            case parse_event::need_more: break;
-            case parse_event::text: events.push_back({e, std::string(p.message())}); break;
+            case parse_event::need_more:
+                break;
+            case parse_event::text:
+                events.push_back({e, std::string(p.message())});
+                break;
             case parse_event::ping:
-            case parse_event::pong: events.push_back({e, std::string(p.control_payload())}); break;
+            case parse_event::pong:
+                events.push_back({e, std::string(p.control_payload())});
+                break;
             case parse_event::close:
                 events.push_back({e, std::string(p.close_reason()), p.received_close_code()});
                 break;
@@ -118,7 +122,7 @@ BOOST_AUTO_TEST_CASE(server_frames_round_trip_through_a_client_parser_at_every_l
         auto const f = ws::frame::text(payload);
         std::size_t const header = size < 126 ? 2 : size <= 65535 ? 4 : 10;
         BOOST_TEST(f.size() == header + size);
-        BOOST_TEST(static_cast<unsigned char>(f.wire()[0]) == 0x81u); // FIN + text
+        BOOST_TEST(static_cast<unsigned char>(f.wire()[0]) == 0x81u);       // FIN + text
         BOOST_TEST((static_cast<unsigned char>(f.wire()[1]) & 0x80) == 0u); // unmasked
         frame_parser p(role::client, 1 << 20);
         auto const events = feed(p, f.wire(), size < 1000 ? 1 : 4096);
@@ -139,7 +143,9 @@ BOOST_AUTO_TEST_CASE(masked_client_frames_round_trip_through_a_server_parser)
 BOOST_AUTO_TEST_CASE(control_frame_encoders)
 {
     auto const ping = ws::frame::ping("abc");
-    BOOST_TEST(ping.wire() == std::string_view("\x89\x03" "abc", 5));
+    BOOST_TEST(ping.wire() == std::string_view("\x89\x03"
+                                               "abc",
+                                               5));
     auto const pong = ws::frame::pong(std::string(300, 'p')); // truncated to the 125-byte limit
     BOOST_TEST(pong.size() == 127u);
     BOOST_TEST(static_cast<unsigned char>(pong.wire()[0]) == 0x8Au);
@@ -186,10 +192,10 @@ BOOST_AUTO_TEST_CASE(utf8_validator_accepts_valid_and_rejects_invalid_text)
     BOOST_TEST(!valid_utf8("\xF4\x90\x80\x80"));                 // U+110000
     BOOST_TEST(!valid_utf8("\xF5\x80\x80\x80"));
     BOOST_TEST(!valid_utf8("\xFF"));
-    BOOST_TEST(!valid_utf8("\x80"));                             // stray continuation
-    BOOST_TEST(!valid_utf8("ab\xE2\x82"));                       // truncated
-    BOOST_TEST(!valid_utf8("\xE2\x82x"));                        // interrupted
-    BOOST_TEST(!valid_utf8("\xF0\x9F\x98"));                     // truncated 4-byte
+    BOOST_TEST(!valid_utf8("\x80"));         // stray continuation
+    BOOST_TEST(!valid_utf8("ab\xE2\x82"));   // truncated
+    BOOST_TEST(!valid_utf8("\xE2\x82x"));    // interrupted
+    BOOST_TEST(!valid_utf8("\xF0\x9F\x98")); // truncated 4-byte
 
     // A code point split across feeds.
     ws::detail::utf8_validator v;
@@ -203,7 +209,8 @@ BOOST_AUTO_TEST_CASE(utf8_validator_accepts_valid_and_rejects_invalid_text)
 BOOST_AUTO_TEST_CASE(protocol_violations_fail_with_1002)
 {
     using ws::close_code;
-    BOOST_TEST((server_error(std::string(ws::frame::text("hi").wire())) == close_code::protocol_error));
+    BOOST_TEST(
+        (server_error(std::string(ws::frame::text("hi").wire())) == close_code::protocol_error));
     std::string rsv = masked(opcode::text, "hi");
     rsv[0] = static_cast<char>(rsv[0] | 0x40);
     BOOST_TEST((server_error(rsv) == close_code::protocol_error));
@@ -213,7 +220,8 @@ BOOST_AUTO_TEST_CASE(protocol_violations_fail_with_1002)
     bad_opcode[0] = static_cast<char>(0x8B);
     BOOST_TEST((server_error(bad_opcode) == close_code::protocol_error));
     BOOST_TEST((server_error(masked(opcode::ping, "x", false)) == close_code::protocol_error));
-    BOOST_TEST((server_error(masked(opcode::ping, std::string(126, 'x'))) == close_code::protocol_error));
+    BOOST_TEST(
+        (server_error(masked(opcode::ping, std::string(126, 'x'))) == close_code::protocol_error));
     BOOST_TEST((server_error(masked(opcode::continuation, "x")) == close_code::protocol_error));
     BOOST_TEST((server_error(masked(opcode::text, "a", false) + masked(opcode::text, "b")) ==
                 close_code::protocol_error));
@@ -234,8 +242,9 @@ BOOST_AUTO_TEST_CASE(close_frame_payloads_are_validated)
     using ws::close_code;
     BOOST_TEST((server_error(masked(opcode::close, "x")) == close_code::protocol_error));
     for (std::uint16_t bad : {0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000})
-        BOOST_TEST((server_error(masked(opcode::close, close_payload(bad))) == close_code::protocol_error),
-                   "code " << bad);
+        BOOST_TEST(
+            (server_error(masked(opcode::close, close_payload(bad))) == close_code::protocol_error),
+            "code " << bad);
     BOOST_TEST((server_error(masked(opcode::close, close_payload(1000, "\xC3"))) ==
                 close_code::protocol_error));
 
@@ -253,14 +262,17 @@ BOOST_AUTO_TEST_CASE(close_frame_payloads_are_validated)
 
 BOOST_AUTO_TEST_CASE(binary_messages_fail_with_1003)
 {
-    BOOST_TEST((server_error(masked(opcode::binary, "\x01\x02")) == ws::close_code::unsupported_data));
+    BOOST_TEST(
+        (server_error(masked(opcode::binary, "\x01\x02")) == ws::close_code::unsupported_data));
 }
 
 BOOST_AUTO_TEST_CASE(invalid_utf8_fails_with_1007)
 {
-    BOOST_TEST((server_error(masked(opcode::text, "ok \xED\xA0\x80")) == ws::close_code::invalid_payload));
+    BOOST_TEST(
+        (server_error(masked(opcode::text, "ok \xED\xA0\x80")) == ws::close_code::invalid_payload));
     // Truncated at the end of the final fragment.
-    BOOST_TEST((server_error(masked(opcode::text, "ok", false) + masked(opcode::continuation, "\xE2\x82")) ==
+    BOOST_TEST((server_error(masked(opcode::text, "ok", false) +
+                             masked(opcode::continuation, "\xE2\x82")) ==
                 ws::close_code::invalid_payload));
 }
 
@@ -298,11 +310,12 @@ BOOST_AUTO_TEST_CASE(parser_stays_failed_after_an_error)
 
 BOOST_AUTO_TEST_CASE(accept_key_matches_rfc_6455_example)
 {
-    BOOST_TEST(ws::detail::accept_key("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    BOOST_TEST(ws::detail::accept_key("dGhlIHNhbXBsZSBub25jZQ==") ==
+               "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     BOOST_TEST(ws::detail::valid_key("dGhlIHNhbXBsZSBub25jZQ=="));
-    BOOST_TEST(!ws::detail::valid_key("dGhlIHNhbXBsZSBub25jZQ"));     // no padding
-    BOOST_TEST(!ws::detail::valid_key("c2hvcnQ="));                   // 5 bytes
-    BOOST_TEST(!ws::detail::valid_key("dGhlIHNhbXBsZSBub25j!Q=="));   // not base64
+    BOOST_TEST(!ws::detail::valid_key("dGhlIHNhbXBsZSBub25jZQ"));   // no padding
+    BOOST_TEST(!ws::detail::valid_key("c2hvcnQ="));                 // 5 bytes
+    BOOST_TEST(!ws::detail::valid_key("dGhlIHNhbXBsZSBub25j!Q==")); // not base64
     BOOST_TEST(ws::detail::has_token("keep-alive, Upgrade", "upgrade"));
     BOOST_TEST(!ws::detail::has_token("keep-alive, upgrades", "upgrade"));
 }

@@ -1,15 +1,12 @@
 // Server sessions over real sockets: ws::detail::upgrade_response + serve behind a test acceptor.
+#include "../lib/src/ws/stats.hpp"
 #include "support/run.hpp"
 #include "unit/ws/ws_test_support.hpp"
 
-#include "../lib/src/ws/stats.hpp"
-
-#include <boost/test/unit_test.hpp>
-
+#include <atomic>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
-
-#include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <thread>
 
 using namespace parley;
@@ -22,7 +19,8 @@ namespace {
 struct echo_server {
     explicit echo_server(ws::session_options options = {}, bool echo = true)
         : rec(std::make_shared<recorder>()),
-          server([r = rec, echo] { return std::make_shared<echo_handler>(r, echo); }, std::move(options))
+          server([r = rec, echo] { return std::make_shared<echo_handler>(r, echo); },
+                 std::move(options))
     {}
     std::shared_ptr<recorder> rec;
     ws_test_server server;
@@ -30,8 +28,8 @@ struct echo_server {
 
 net::awaitable<ws::client> connect(std::uint16_t port, ws::client_options options = {})
 {
-    co_return co_await ws::client::connect(co_await net::this_coro::executor, "127.0.0.1", port, "/ws",
-                                           std::move(options));
+    co_return co_await ws::client::connect(co_await net::this_coro::executor, "127.0.0.1", port,
+                                           "/ws", std::move(options));
 }
 
 // Sends `bytes` raw over a fresh upgraded connection and returns the server's close code.
@@ -103,7 +101,8 @@ BOOST_AUTO_TEST_CASE(bytes_sent_with_the_upgrade_request_are_not_lost)
 {
     echo_server s;
     run_coro([&]() -> net::awaitable<void> {
-        auto c = co_await raw_request(s.server.port(), upgrade_request() + masked(opcode::text, "early"));
+        auto c = co_await raw_request(s.server.port(),
+                                      upgrade_request() + masked(opcode::text, "early"));
         BOOST_TEST(c.head.rfind("HTTP/1.1 101", 0) == 0u);
         ws::detail::frame_parser parser(ws::detail::role::client, 1024);
         auto const e = co_await raw_next(c, parser);
@@ -117,7 +116,8 @@ BOOST_AUTO_TEST_CASE(ping_is_answered_with_pong)
     echo_server s;
     run_coro([&]() -> net::awaitable<void> {
         auto c = co_await raw_connect(s.server.port());
-        std::string const wire = masked(opcode::ping, "are you there") + masked(opcode::text, "after");
+        std::string const wire =
+            masked(opcode::ping, "are you there") + masked(opcode::text, "after");
         co_await net::async_write(c.socket, net::buffer(wire), net::use_awaitable);
         ws::detail::frame_parser parser(ws::detail::role::client, 1024);
         auto const first = co_await raw_next(c, parser);
@@ -221,15 +221,17 @@ BOOST_AUTO_TEST_CASE(close_all_closes_clients_with_1001)
         auto a = co_await connect(s.server.port());
         auto b = co_await connect(s.server.port());
         BOOST_TEST_REQUIRE(s.rec->wait([](recorder& r) { return r.opens == 2; }));
-        std::thread([&] { s.server.tracker().close_all(ws::close_code::going_away, "server shutting down"); })
-            .join();
+        std::thread([&] {
+            s.server.tracker().close_all(ws::close_code::going_away, "server shutting down");
+        }).join();
         for (auto* c : {&a, &b}) {
             BOOST_TEST(!(co_await c->read()).has_value());
             BOOST_TEST((c->close_code() == ws::close_code::going_away));
             BOOST_TEST(c->close_reason() == "server shutting down");
         }
     });
-    BOOST_TEST(s.rec->wait([&](recorder& r) { return r.closes.size() == 2 && s.server.tracker().size() == 0; }));
+    BOOST_TEST(s.rec->wait(
+        [&](recorder& r) { return r.closes.size() == 2 && s.server.tracker().size() == 0; }));
     for (auto code : s.rec->closes)
         BOOST_TEST((code == ws::close_code::going_away));
 }
@@ -269,7 +271,8 @@ BOOST_AUTO_TEST_CASE(peer_answering_pings_is_not_idle)
         // The client answers the server's pings while it waits in read(); the message sent after
         // two and a half idle timeouts still comes back.
         using namespace net::experimental::awaitable_operators;
-        auto const reply = co_await (c.read() && send_after(c, std::chrono::milliseconds(1000), "still here"));
+        auto const reply =
+            co_await (c.read() && send_after(c, std::chrono::milliseconds(1000), "still here"));
         BOOST_TEST_REQUIRE(reply.has_value());
         BOOST_TEST(*reply == "still here");
         co_await c.close();
@@ -392,7 +395,8 @@ BOOST_AUTO_TEST_CASE(upgrade_validation_over_the_wire)
         auto no_key = co_await raw_request(s.server.port(), upgrade_request({}, "13", ""));
         BOOST_TEST(no_key.head.rfind("HTTP/1.1 400", 0) == 0u, no_key.head);
         auto ok = co_await raw_request(s.server.port(), upgrade_request());
-        BOOST_TEST(ok.head.find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") != std::string::npos);
+        BOOST_TEST(ok.head.find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") !=
+                   std::string::npos);
     });
 }
 
@@ -417,7 +421,8 @@ BOOST_AUTO_TEST_CASE(upgrade_response_validates_the_request)
     ws::session_options const defaults;
     auto const res = ws::detail::upgrade_response(valid(), defaults);
     BOOST_TEST(res.status_code() == 101u);
-    BOOST_TEST(res.headers.get("Sec-WebSocket-Accept").value_or("") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    BOOST_TEST(res.headers.get("Sec-WebSocket-Accept").value_or("") ==
+               "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     BOOST_TEST(http::iequals(res.headers.get("Upgrade").value_or(""), "websocket"));
     BOOST_TEST(!res.headers.contains("Sec-WebSocket-Protocol"));
 
@@ -468,10 +473,12 @@ BOOST_AUTO_TEST_CASE(subprotocol_is_the_servers_first_choice_among_those_offered
     r.headers.add("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==");
     r.headers.add("Sec-WebSocket-Protocol", "chat, parley.v1");
     r.headers.add("Sec-WebSocket-Protocol", "parley.v2");
-    BOOST_TEST(ws::detail::upgrade_response(r, options).headers.get("Sec-WebSocket-Protocol").value_or("") ==
-               "parley.v2");
+    BOOST_TEST(ws::detail::upgrade_response(r, options)
+                   .headers.get("Sec-WebSocket-Protocol")
+                   .value_or("") == "parley.v2");
     r.headers.set("Sec-WebSocket-Protocol", "chat");
-    BOOST_TEST(!ws::detail::upgrade_response(r, options).headers.contains("Sec-WebSocket-Protocol"));
+    BOOST_TEST(
+        !ws::detail::upgrade_response(r, options).headers.contains("Sec-WebSocket-Protocol"));
 
     echo_server s(options);
     run_coro([&]() -> net::awaitable<void> {

@@ -20,7 +20,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -149,9 +148,8 @@ private:
                 co_return;
             ++self->live_;
             auto const executor = socket.get_executor();
-            net::co_spawn(executor, connection(self, std::move(socket)), [self](std::exception_ptr) {
-                --self->live_;
-            });
+            net::co_spawn(executor, connection(self, std::move(socket)),
+                          [self](std::exception_ptr) { --self->live_; });
         }
     }
 
@@ -186,7 +184,8 @@ private:
         for (auto const& [name, value] : res.headers)
             raw += name + ": " + value + "\r\n";
         if (!upgraded)
-            raw += "Content-Length: " + std::to_string(res.body.size()) + "\r\nConnection: close\r\n";
+            raw +=
+                "Content-Length: " + std::to_string(res.body.size()) + "\r\nConnection: close\r\n";
         raw += "\r\n" + res.body;
         auto const [wec, wn] = co_await net::async_write(socket, net::buffer(raw), use_tuple);
         if (wec || !upgraded)
@@ -194,8 +193,9 @@ private:
         auto const data = buffer.data();
         std::string leftover(static_cast<char const*>(data.data()), data.size());
         std::string subprotocol(res.headers.get("Sec-WebSocket-Protocol").value_or(""));
-        co_await ws::detail::serve(std::move(socket), std::move(leftover), self->make_(), self->options_,
-                                   req.remote_address, std::move(subprotocol), self->tracker_);
+        co_await ws::detail::serve(std::move(socket), std::move(leftover), self->make_(),
+                                   self->options_, req.remote_address, std::move(subprotocol),
+                                   self->tracker_);
     }
 
     handler_factory make_;
@@ -232,7 +232,8 @@ inline std::string upgrade_request(std::string_view extra_headers = {},
                                    std::string_view version = "13",
                                    std::string_view key = "dGhlIHNhbXBsZSBub25jZQ==")
 {
-    std::string r = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
+    std::string r =
+        "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n";
     if (!version.empty())
         r.append("Sec-WebSocket-Version: ").append(version).append("\r\n");
     if (!key.empty())
@@ -260,7 +261,7 @@ inline std::string masked(ws::detail::opcode op, std::string_view payload, bool 
 
 struct raw_event {
     ws::detail::parse_event type;
-    std::string payload;                           // message or control payload
+    std::string payload;                        // message or control payload
     ws::close_code code = ws::close_code::none; // close frames
 };
 
@@ -281,9 +282,11 @@ inline net::awaitable<raw_event> raw_next(raw_connection& c, ws::detail::frame_p
         case parse_event::pong:
             co_return raw_event{event, std::string(parser.control_payload())};
         case parse_event::close:
-            co_return raw_event{event, std::string(parser.close_reason()), parser.received_close_code()};
+            co_return raw_event{event, std::string(parser.close_reason()),
+                                parser.received_close_code()};
         case parse_event::error:
-            throw std::runtime_error("server sent a bad frame: " + std::string(parser.error_reason()));
+            throw std::runtime_error("server sent a bad frame: " +
+                                     std::string(parser.error_reason()));
         }
         char chunk[4096];
         auto const [ec, n] = co_await c.socket.async_read_some(net::buffer(chunk), use_tuple);
