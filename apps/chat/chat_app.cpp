@@ -33,6 +33,7 @@ ws::session_options ws_options_from(config const& cfg)
     o.max_queued_bytes = cfg.bytes({"PARLEY_WS_MAX_QUEUED_BYTES"}, o.max_queued_bytes);
     o.ping_interval = cfg.duration({"PARLEY_WS_PING_INTERVAL"}, o.ping_interval);
     o.idle_timeout = cfg.duration({"PARLEY_WS_IDLE_TIMEOUT"}, o.idle_timeout);
+    o.close_timeout = cfg.duration({"PARLEY_WS_CLOSE_TIMEOUT"}, o.close_timeout);
     return o;
 }
 

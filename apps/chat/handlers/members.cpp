@@ -57,7 +57,8 @@ net::awaitable<http::response> list_members(chat_app& app, http::request_context
     auto const& user = require_user(app, ctx, slot);
     auto r = co_await room_or_404(app, ctx.int_param("id"), &user);
     boost::json::array out;
-    for (auto id : co_await app.rooms.members(r.id))
+    auto const members = co_await app.rooms.members(r.id);
+    for (auto id : members)
         out.push_back(id);
     co_return http::json(boost::json::object{{"room_id", r.id}, {"members", std::move(out)}});
 }

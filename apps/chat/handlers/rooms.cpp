@@ -47,8 +47,12 @@ net::awaitable<http::response> create_room(chat_app& app, http::request_context&
     if (!description_chars || *description_chars > max_description_chars)
         throw http::bad_request("Description must be at most 500 characters");
 
-    auto r = co_await app.rooms.create_room(
-        {.name = *body.name, .description = description, .is_private = body.is_private.value_or(false), .created_by = user.user_id});
+    new_room fresh{.name = *body.name,
+                   .description = description,
+                   .is_private = body.is_private.value_or(false),
+                   .created_by = user.user_id};
+    auto create = app.rooms.create_room(std::move(fresh));
+    auto r = co_await std::move(create);
     app.stats->room_created(user.user_id);
     co_return http::json(http::status::created,
                          boost::json::object{{"message", "Room created successfully"}, {"room", to_json(r)}});

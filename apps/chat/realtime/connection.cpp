@@ -178,8 +178,14 @@ net::awaitable<void> connection::join(ws::session& s, bj::object const& frame)
     };
     join_result result;
     try {
-        auto written = co_await app_.writer->submit(
-            join_op{.room_id = room_id, .user = *user_, .last_seq = last_seq, .max_replay = app_.settings.max_replay, .attach = attach});
+        // Named first: GCC 12 mishandles temporaries inside a co_await expression.
+        join_op op{.room_id = room_id,
+                   .user = *user_,
+                   .last_seq = last_seq,
+                   .max_replay = app_.settings.max_replay,
+                   .attach = attach};
+        auto pending = app_.writer->submit(std::move(op));
+        auto written = co_await std::move(pending);
         result = std::get<join_result>(std::move(written));
     } catch (std::exception const& e) {
         log::error("join failed", {{"room_id", room_id}, {"error", e.what()}});
@@ -256,7 +262,8 @@ net::awaitable<void> connection::message(ws::session& s, bj::object const& frame
                .client_id = std::string(client_id)};
     post_result result;
     try {
-        auto written = co_await app_.writer->submit(std::move(op));
+        auto pending = app_.writer->submit(std::move(op));
+        auto written = co_await std::move(pending);
         result = std::get<post_result>(std::move(written));
     } catch (std::exception const& e) {
         log::error("message not stored", {{"room_id", room_id}, {"error", e.what()}});

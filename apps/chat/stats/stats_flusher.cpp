@@ -103,7 +103,10 @@ net::awaitable<bool> stats_flusher::flush()
     http::fields headers;
     headers.set("X-Parley-Service-Token", options_.service_token);
     auto body = json::serialize(boost::json::object{{"increments", std::move(increments)}});
-    auto result = co_await client_.post_json("/stats/batch", std::move(body), std::move(headers));
+    // Named first: GCC 12 mishandles temporaries inside a co_await expression.
+    std::string target = "/stats/batch";
+    auto request = client_.post_json(std::move(target), std::move(body), std::move(headers));
+    auto result = co_await std::move(request);
     bool const ok = result && result->status_code() < 300;
     if (!ok) {
         log::warn("stats flush failed; will retry",
