@@ -41,7 +41,7 @@ BOOST_AUTO_TEST_CASE(create_room_refuses_bad_bodies_with_a_json_4xx)
         {"non-UTF-8 name", "{\"name\":\"\xFF\xFE\"}", 400},
         {"lone surrogate", R"({"name":"\ud800"})", 400},
         {"huge body", R"({"name":"x","description":")" + std::string(64 * 1024, 'd') + R"("})", 413},
-        {"deeply nested", std::string(10000, '[') + std::string(10000, ']'), 400},
+        {"deeply nested", std::string(5000, '[') + std::string(5000, ']'), 400},
     };
     for (auto const& c : cases) {
         auto r = srv.send("POST", "/rooms", c.body, auth);

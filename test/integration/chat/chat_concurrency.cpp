@@ -25,20 +25,22 @@ struct client_record {
     std::size_t foreign = 0;               // messages of other rooms
     std::size_t acks = 0;
     bool done = false;
+    std::string phase = "start"; // where an unfinished client stopped
     std::string failure;
 };
 
+// Everyone waits on one timer that never expires; the last to arrive cancels it. (Setting the
+// expiry per waiter would cancel the earlier waiters.)
 struct barrier {
+    barrier(int n, net::io_context& io) : remaining(n), timer(io, clock::time_point::max()) {}
     int remaining;
     net::steady_timer timer;
     net::awaitable<void> arrive_and_wait()
     {
         if (--remaining == 0)
             timer.cancel();
-        else {
-            timer.expires_at(clock::time_point::max());
+        else
             co_await timer.async_wait(use_tuple);
-        }
     }
 };
 
@@ -47,14 +49,18 @@ net::awaitable<void> run_client(std::uint16_t port, std::string token, std::int6
 {
     try {
         auto c = co_await login(port, token);
+        rec.phase = "joining";
         co_await join(c, room);
-        co_await joined.arrive_and_wait(); // everyone is in before anyone sends
+        rec.phase = "waiting for the others";
+        co_await joined.arrive_and_wait();
+        rec.phase = "sending"; // everyone is in before anyone sends
         for (int i = 0; i < messages_per_client; ++i)
         {
             auto const content = "from " + std::to_string(index) + " #" + std::to_string(i);
             auto const client_id = "c" + std::to_string(index) + "-" + std::to_string(i);
             co_await send_message(c, room, content, client_id);
         }
+        rec.phase = "receiving";
         while (rec.seqs.size() < std::size_t(messages_per_room) || rec.acks < std::size_t(messages_per_client)) {
             auto f = co_await next_frame(c);
             auto const type = type_of(f);
@@ -72,6 +78,7 @@ net::awaitable<void> run_client(std::uint16_t port, std::string token, std::int6
                 break;
             }
         }
+        rec.phase = "draining";
         // Nothing more must be queued for this client (no duplicates after the last one).
         auto rest = co_await drain_until_pong(c);
         (void)0;
@@ -99,7 +106,7 @@ BOOST_AUTO_TEST_CASE(two_hundred_clients_in_ten_rooms_each_receive_their_room_ex
         room_ids.push_back(srv.create_room("room " + std::to_string(r), false, owner));
 
     net::io_context io;
-    barrier joined{rooms * clients_per_room, net::steady_timer(io)};
+    barrier joined(rooms * clients_per_room, io);
     std::vector<client_record> records(rooms * clients_per_room);
     for (int i = 0; i < rooms * clients_per_room; ++i) {
         auto& rec = records[i];
@@ -112,7 +119,15 @@ BOOST_AUTO_TEST_CASE(two_hundred_clients_in_ten_rooms_each_receive_their_room_ex
     std::size_t deliveries = 0;
     for (auto const& rec : records) {
         BOOST_TEST_REQUIRE(rec.failure.empty(), rec.failure);
-        BOOST_TEST_REQUIRE(rec.done);
+        if (!rec.done) {
+            std::string missing;
+            std::set<std::int64_t> got(rec.seqs.begin(), rec.seqs.end());
+            for (std::int64_t k = 1; k <= messages_per_room; ++k)
+                if (!got.contains(k))
+                    missing += std::to_string(k) + " ";
+            BOOST_TEST_REQUIRE(rec.done, "stopped " << rec.phase << " with " << rec.seqs.size() << " messages, "
+                                                    << rec.acks << " acks; missing seqs " << missing);
+        }
         BOOST_TEST(rec.foreign == 0u);
         BOOST_TEST(rec.acks == std::size_t(messages_per_client));
         BOOST_TEST_REQUIRE(rec.seqs.size() == std::size_t(messages_per_room));

@@ -205,8 +205,9 @@ BOOST_AUTO_TEST_CASE(statistics_go_to_the_user_service_in_batches_and_survive_a_
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         std::lock_guard lock(users.mutex);
         messages = rooms_created = 0;
-        for (auto const& body : users.bodies)
-            for (auto const& inc : bj::parse(body).at("increments").as_array()) {
+        for (auto const& body : users.bodies) {
+            auto const batch = bj::parse(body);
+            for (auto const& inc : batch.at("increments").as_array()) {
                 BOOST_TEST(inc.at("user_id").as_int64() == 3);
                 if (auto const* m = inc.as_object().if_contains("messages_sent"))
                     messages += m->as_int64();
@@ -215,6 +216,7 @@ BOOST_AUTO_TEST_CASE(statistics_go_to_the_user_service_in_batches_and_survive_a_
                 if (auto const* l = inc.as_object().if_contains("last_seen"))
                     last_seen = last_seen || l->as_bool();
             }
+        }
     }
     std::lock_guard lock(users.mutex);
     BOOST_TEST(messages == 7);
