@@ -1,5 +1,7 @@
 #include "ws/server_session.hpp"
 
+#include "parley/log/log.hpp"
+
 #include "parley/http/error.hpp"
 #include "ws/codec.hpp"
 #include "ws/handshake.hpp"
@@ -68,8 +70,7 @@ http::response upgrade_response(http::request const& req, session_options const&
         throw http::bad_request("expected the header Connection: Upgrade");
     auto const version = req.headers.get("Sec-WebSocket-Version");
     if (!version || !has_token(*version, "13"))
-        // 426 Upgrade Required is not in http::status; the numeric value is what goes out.
-        throw http::error(static_cast<http::status>(426),
+        throw http::error(http::status::upgrade_required,
                           "unsupported WebSocket version (13 is supported)")
             .with_header("Sec-WebSocket-Version", "13");
     auto const key = req.headers.get("Sec-WebSocket-Key");
@@ -117,8 +118,7 @@ using tcp = net::ip::tcp;
 
 void log_error(std::uint64_t id, char const* what, std::string_view detail)
 {
-    std::fprintf(stderr, "parley ws session %llu: %s: %.*s\n", static_cast<unsigned long long>(id),
-                 what, static_cast<int>(detail.size()), detail.data());
+    log::error(what, {{"session", id}, {"error", detail}});
 }
 
 std::atomic<std::uint64_t> next_session_id{1};
@@ -243,8 +243,8 @@ bool server_session::send(frame f)
     }
     if (dropped) {
         auto& s = stats();
-        s.frames_dropped.fetch_add(dropped, std::memory_order_relaxed);
-        s.slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
+        s.frames_dropped.inc(dropped);
+        s.slow_consumer_closes.inc(1);
         net::dispatch(executor_, [self = self()] {
             self->start_close(close_code::slow_consumer, "slow consumer");
         });
@@ -266,7 +266,7 @@ void server_session::close(close_code code, std::string_view reason)
         accepting_ = false;
         dropped = drop_queue_locked();
     }
-    stats().frames_dropped.fetch_add(dropped, std::memory_order_relaxed);
+    stats().frames_dropped.inc(dropped);
     net::dispatch(executor_, [self = self(), code, reason = std::string(reason)] {
         self->start_close(code, reason);
     });
@@ -282,7 +282,7 @@ void server_session::start_close(close_code code, std::string_view reason)
     {
         std::lock_guard lock(mutex_);
         accepting_ = false;
-        stats().frames_dropped.fetch_add(drop_queue_locked(), std::memory_order_relaxed);
+        stats().frames_dropped.inc(drop_queue_locked());
     }
     control_.clear();
     close_frame_ = frame::close(static_cast<std::uint16_t>(code), reason);
@@ -317,12 +317,12 @@ void server_session::finish()
     keepalive_timer_.cancel();
     std::lock_guard lock(mutex_);
     accepting_ = false;
-    stats().frames_dropped.fetch_add(drop_queue_locked(), std::memory_order_relaxed);
+    stats().frames_dropped.inc(drop_queue_locked());
 }
 
 net::awaitable<void> server_session::deliver(std::string_view message)
 {
-    stats().messages_in.fetch_add(1, std::memory_order_relaxed);
+    stats().messages_in.inc(1);
     try {
         co_await handler_->on_text(*this, message);
     } catch (std::exception const& e) {
@@ -369,7 +369,7 @@ net::awaitable<void> server_session::reader()
                 co_return;
             }
             case parse_event::error:
-                stats().protocol_errors.fetch_add(1, std::memory_order_relaxed);
+                stats().protocol_errors.inc(1);
                 start_close(parser_.error_code(), parser_.error_reason());
                 draining = true;
                 break;
@@ -415,7 +415,7 @@ net::awaitable<void> server_session::writer()
         for (auto const& f : control_batch_)
             buffers_.push_back(net::buffer(f.wire()));
         if (close_frame) {
-            stats().frames_dropped.fetch_add(batch_.size(), std::memory_order_relaxed);
+            stats().frames_dropped.inc(batch_.size());
             batch_.clear();
         }
         for (auto const& f : batch_)
@@ -425,8 +425,8 @@ net::awaitable<void> server_session::writer()
 
         auto const [ec, written] = co_await net::async_write(socket_, buffers_, use_tuple);
         auto& s = stats();
-        s.messages_out.fetch_add(batch_.size(), std::memory_order_relaxed);
-        s.writes.fetch_add(1, std::memory_order_relaxed);
+        s.messages_out.inc(batch_.size());
+        s.writes.inc(1);
         batch_.clear(); // keeps its capacity: no allocation per send once warmed up
         control_batch_.clear();
         if (ec) {
@@ -487,8 +487,8 @@ net::awaitable<void> server_session::run(session_tracker& tracker)
     auto const keep_alive = self();
     tracker.add(keep_alive);
     auto& s = stats();
-    s.sessions_opened.fetch_add(1, std::memory_order_relaxed);
-    s.sessions_open.fetch_add(1, std::memory_order_relaxed);
+    s.sessions_opened.inc(1);
+    s.sessions_open.inc();
     last_activity_ = last_ping_ = clock::now();
 
     try {
@@ -515,7 +515,7 @@ net::awaitable<void> server_session::run(session_tracker& tracker)
         log_error(id_, "handler failed in on_close", "unknown exception");
     }
     tracker.remove(id_);
-    s.sessions_open.fetch_sub(1, std::memory_order_relaxed);
+    s.sessions_open.dec();
 }
 
 } // namespace
