@@ -17,6 +17,8 @@
 #include <exception>
 #include <vector>
 
+#include <sys/socket.h>
+
 namespace parley::ws::detail {
 
 // ---------------------------------------------------------------------------------------------
@@ -190,6 +192,11 @@ private:
     std::size_t queue_bytes_ = 0;
     bool accepting_ = true;       // false once closing: send() returns false
     bool writer_waiting_ = false; // the writer sleeps on wake_timer_ and needs a wake-up
+    // A send() is writing on the socket from its own thread (the writer was idle, nothing was
+    // queued): the writer must not write meanwhile, and is woken afterwards if it asked to be.
+    bool direct_writing_ = false;
+    bool wake_after_direct_ = false;
+    std::atomic<bool> control_pending_{false}; // control frames go first: no direct write then
     std::atomic<std::size_t> queued_bytes_{0};
 
     // Executor-only state.
@@ -225,20 +232,56 @@ bool server_session::send(frame f)
         return false;
     std::size_t const size = f.size();
     bool wake = false;
+    bool write_now = false;
     std::size_t dropped = 0;
     {
         std::lock_guard lock(mutex_);
         if (!accepting_)
             return false;
-        if (queue_.size() + 1 > options_.max_queued_frames ||
-            queue_bytes_ + size > options_.max_queued_bytes) {
+        if (writer_waiting_ && queue_.empty() && !direct_writing_ &&
+            !control_pending_.load(std::memory_order_acquire)) {
+            // The common case below saturation: an idle connection. Writing from this thread
+            // with one non-blocking send() spares the wake-up of the writer (a post, a timer
+            // cancellation and a coroutine resumption per delivery).
+            direct_writing_ = true;
+            write_now = true;
+        } else if (queue_.size() + 1 > options_.max_queued_frames ||
+                   queue_bytes_ + size > options_.max_queued_bytes) {
             accepting_ = false;
             dropped = drop_queue_locked() + 1;
         } else {
             queue_.push_back(std::move(f));
             queue_bytes_ += size;
             queued_bytes_.store(queue_bytes_, std::memory_order_relaxed);
-            wake = std::exchange(writer_waiting_, false);
+            if (!direct_writing_) // else the direct writer wakes the writer when it is done
+                wake = std::exchange(writer_waiting_, false);
+        }
+    }
+    if (write_now) {
+        auto const wire = f.wire();
+        auto const n = ::send(socket_.native_handle(), wire.data(), wire.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        auto const written = n > 0 ? static_cast<std::size_t>(n) : 0;
+        {
+            std::lock_guard lock(mutex_);
+            direct_writing_ = false;
+            if (written < wire.size()) {
+                // Socket buffer full (or an error the writer will meet): the rest goes first in
+                // the queue, for the writer.
+                queue_.insert(queue_.begin(), written == 0 ? std::move(f) : frame::encoded(wire.substr(written)));
+                queue_bytes_ += wire.size() - written;
+                queued_bytes_.store(queue_bytes_, std::memory_order_relaxed);
+                wake = true;
+            } else {
+                wake = !queue_.empty() || wake_after_direct_;
+            }
+            wake_after_direct_ = false;
+            if (wake)
+                wake = std::exchange(writer_waiting_, false);
+        }
+        if (written == wire.size()) {
+            auto& s = stats();
+            s.messages_out.inc(1);
+            s.writes.inc(1);
         }
     }
     if (dropped) {
@@ -296,6 +339,7 @@ void server_session::queue_control(frame f)
     if (close_started_ || control_.size() >= max_pending_control_frames)
         return;
     control_.push_back(std::move(f));
+    control_pending_.store(true, std::memory_order_release);
     wake_timer_.cancel();
 }
 
@@ -312,7 +356,9 @@ void server_session::finish()
     finished_ = true;
     boost::system::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
-    socket_.close(ec); // ends the reader's read and the writer's write
+    // Ends the reader's read and the writer's write. The descriptor itself is closed by the
+    // destructor only: a send() on another thread may still be using it (see send()).
+    socket_.cancel(ec);
     wake_timer_.cancel();
     keepalive_timer_.cancel();
     std::lock_guard lock(mutex_);
@@ -397,19 +443,28 @@ net::awaitable<void> server_session::writer()
         if (finished_)
             co_return;
         bool const closing = static_cast<bool>(close_frame_);
+        bool park;
         {
             std::lock_guard lock(mutex_);
-            batch_.swap(queue_); // everything queued goes into this one write
-            queue_bytes_ = 0;
-            queued_bytes_.store(0, std::memory_order_relaxed);
-            writer_waiting_ = batch_.empty() && control_.empty() && !closing;
+            if (direct_writing_) {
+                // A send() is on the socket right now: wait for it to hand over.
+                wake_after_direct_ = true;
+                writer_waiting_ = true;
+                park = true;
+            } else {
+                batch_.swap(queue_); // everything queued goes into this one write
+                queue_bytes_ = 0;
+                queued_bytes_.store(0, std::memory_order_relaxed);
+                park = writer_waiting_ = batch_.empty() && control_.empty() && !closing;
+            }
         }
-        if (batch_.empty() && control_.empty() && !closing) {
+        if (park) {
             wake_timer_.expires_at(clock::time_point::max());
             co_await wake_timer_.async_wait(use_tuple);
             continue;
         }
         control_batch_.swap(control_);
+        control_pending_.store(false, std::memory_order_release);
         frame const close_frame = std::exchange(close_frame_, frame());
         buffers_.clear();
         for (auto const& f : control_batch_)
