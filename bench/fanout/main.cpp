@@ -2,8 +2,8 @@
 // sent at a fixed total rate, every delivery checked (loss, duplicates, seq order) and timed
 // (send to receive), and the chat server's CPU time per delivery read from /proc.
 //
-//   parley-bench-fanout --port 5003 --key var/keys/jwt-ed25519.pem --server-pid PID \
-//       --clients 1000 --rooms 10 --rate 500 --seconds 20
+//   parley-bench-fanout --port 5003 --key var/keys/jwt-ed25519.pem --server-pid PID
+//                       --clients 1000 --rooms 10 --rate 500 --seconds 20
 //
 // It runs on one thread: the machine's other core is the server's.
 #include "parley/auth/token.hpp"
@@ -127,6 +127,7 @@ struct client_state {
 };
 
 struct bench {
+    bench(options o, net::io_context& context) : opt(std::move(o)), io(context) {}
     options opt;
     net::io_context& io;
     std::vector<client_state> clients;
@@ -324,7 +325,7 @@ int main(int argc, char** argv)
     try {
         auth::token_signer signer(auth::read_key_file(o.key_file));
         net::io_context io(1);
-        bench b{o, io};
+        bench b(o, io);
         std::exception_ptr failure;
         net::co_spawn(io, run(b, signer), [&](std::exception_ptr e) {
             failure = e;

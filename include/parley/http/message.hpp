@@ -35,6 +35,7 @@ enum class status : unsigned {
     payload_too_large = 413,
     unsupported_media_type = 415,
     unprocessable_entity = 422,
+    upgrade_required = 426,
     too_many_requests = 429,
     request_header_fields_too_large = 431,
     internal_server_error = 500,

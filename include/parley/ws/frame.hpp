@@ -16,6 +16,8 @@ public:
     static frame ping(std::string_view payload = {});
     static frame pong(std::string_view payload);
     static frame close(std::uint16_t code, std::string_view reason);
+    // Bytes already encoded as (the rest of) a frame: what a partial socket write left over.
+    static frame encoded(std::string_view wire);
 
     // The bytes on the wire.
     std::string_view wire() const noexcept { return wire_ ? std::string_view(*wire_) : std::string_view(); }

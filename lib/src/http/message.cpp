@@ -61,6 +61,7 @@ std::string_view reason_phrase(status s)
     case status::payload_too_large: return "Payload Too Large";
     case status::unsupported_media_type: return "Unsupported Media Type";
     case status::unprocessable_entity: return "Unprocessable Entity";
+    case status::upgrade_required: return "Upgrade Required";
     case status::too_many_requests: return "Too Many Requests";
     case status::request_header_fields_too_large: return "Request Header Fields Too Large";
     case status::internal_server_error: return "Internal Server Error";

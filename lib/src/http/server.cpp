@@ -30,13 +30,10 @@ namespace {
 
 struct server_metrics {
     metrics::gauge_series& open_connections;
-    metrics::gauge_series& open_websockets;
 
     explicit server_metrics(std::string const& service)
         : open_connections(metrics::gauge("parley_http_open_connections", "Open HTTP connections",
-                                          {{"service", service}})),
-          open_websockets(metrics::gauge("parley_ws_open_sessions", "Open WebSocket sessions",
-                                         {{"service", service}}))
+                                          {{"service", service}}))
     {
     }
 };
@@ -170,6 +167,7 @@ server::~server()
 
 http::router& server::routes() noexcept { return impl_->routes; }
 void server::use(middleware m) { impl_->middlewares.push_back(std::move(m)); }
+void server::set_authenticator(authenticator a) { impl_->options.authenticate = std::move(a); }
 std::uint16_t server::port() const noexcept { return impl_->bound_port; }
 std::size_t server::open_connections() const noexcept { return impl_->connection_count.load(); }
 std::size_t server::open_websockets() const noexcept { return impl_->websockets.size(); }
@@ -322,12 +320,7 @@ net::awaitable<void> server::impl::serve_connection(tcp::socket socket)
         if (accept) {
             try {
                 ctx.set_route(router::pattern(*match.target), match.params);
-                auto const& ws_options = router::websocket_options_of(*match.target);
-                auto origin = req.headers.get("Origin");
-                if (!ws_options.allowed_origins.empty() &&
-                    !(origin && origin_allowed(ws_options.allowed_origins, *origin)))
-                    throw forbidden("Origin not allowed");
-                res = ws::detail::upgrade_response(req, ws_options);
+                res = ws::detail::upgrade_response(req, router::websocket_options_of(*match.target));
                 ws_handler = (*accept)(ctx);
                 if (!ws_handler)
                     throw forbidden("WebSocket refused");
@@ -367,11 +360,9 @@ net::awaitable<void> server::impl::serve_connection(tcp::socket socket)
         if (ws_handler) {
             stream.expires_never();
             std::string buffered = beast::buffers_to_string(buffer.data());
-            stats.open_websockets.inc();
             co_await ws::detail::serve(stream.release_socket(), std::move(buffered), std::move(ws_handler),
                                        router::websocket_options_of(*match.target), remote,
                                        std::move(subprotocol), websockets);
-            stats.open_websockets.dec();
             co_return;
         }
         if (close_after) {

@@ -46,6 +46,11 @@ std::string_view control_payload(std::string_view payload)
 
 } // namespace
 
+frame frame::encoded(std::string_view wire)
+{
+    return frame(std::make_shared<std::string const>(wire));
+}
+
 frame frame::text(std::string_view payload)
 {
     return frame(encode(0x1, {}, payload));

@@ -1,5 +1,7 @@
 #include "ws/server_session.hpp"
 
+#include "parley/log/log.hpp"
+
 #include "parley/http/error.hpp"
 #include "ws/codec.hpp"
 #include "ws/handshake.hpp"
@@ -14,6 +16,8 @@
 #include <cstdio>
 #include <exception>
 #include <vector>
+
+#include <sys/socket.h>
 
 namespace parley::ws::detail {
 
@@ -68,8 +72,7 @@ http::response upgrade_response(http::request const& req, session_options const&
         throw http::bad_request("expected the header Connection: Upgrade");
     auto const version = req.headers.get("Sec-WebSocket-Version");
     if (!version || !has_token(*version, "13"))
-        // 426 Upgrade Required is not in http::status; the numeric value is what goes out.
-        throw http::error(static_cast<http::status>(426),
+        throw http::error(http::status::upgrade_required,
                           "unsupported WebSocket version (13 is supported)")
             .with_header("Sec-WebSocket-Version", "13");
     auto const key = req.headers.get("Sec-WebSocket-Key");
@@ -117,8 +120,7 @@ using tcp = net::ip::tcp;
 
 void log_error(std::uint64_t id, char const* what, std::string_view detail)
 {
-    std::fprintf(stderr, "parley ws session %llu: %s: %.*s\n", static_cast<unsigned long long>(id),
-                 what, static_cast<int>(detail.size()), detail.data());
+    log::error(what, {{"session", id}, {"error", detail}});
 }
 
 std::atomic<std::uint64_t> next_session_id{1};
@@ -190,6 +192,11 @@ private:
     std::size_t queue_bytes_ = 0;
     bool accepting_ = true;       // false once closing: send() returns false
     bool writer_waiting_ = false; // the writer sleeps on wake_timer_ and needs a wake-up
+    // A send() is writing on the socket from its own thread (the writer was idle, nothing was
+    // queued): the writer must not write meanwhile, and is woken afterwards if it asked to be.
+    bool direct_writing_ = false;
+    bool wake_after_direct_ = false;
+    std::atomic<bool> control_pending_{false}; // control frames go first: no direct write then
     std::atomic<std::size_t> queued_bytes_{0};
 
     // Executor-only state.
@@ -225,26 +232,62 @@ bool server_session::send(frame f)
         return false;
     std::size_t const size = f.size();
     bool wake = false;
+    bool write_now = false;
     std::size_t dropped = 0;
     {
         std::lock_guard lock(mutex_);
         if (!accepting_)
             return false;
-        if (queue_.size() + 1 > options_.max_queued_frames ||
-            queue_bytes_ + size > options_.max_queued_bytes) {
+        if (writer_waiting_ && queue_.empty() && !direct_writing_ &&
+            !control_pending_.load(std::memory_order_acquire)) {
+            // The common case below saturation: an idle connection. Writing from this thread
+            // with one non-blocking send() spares the wake-up of the writer (a post, a timer
+            // cancellation and a coroutine resumption per delivery).
+            direct_writing_ = true;
+            write_now = true;
+        } else if (queue_.size() + 1 > options_.max_queued_frames ||
+                   queue_bytes_ + size > options_.max_queued_bytes) {
             accepting_ = false;
             dropped = drop_queue_locked() + 1;
         } else {
             queue_.push_back(std::move(f));
             queue_bytes_ += size;
             queued_bytes_.store(queue_bytes_, std::memory_order_relaxed);
-            wake = std::exchange(writer_waiting_, false);
+            if (!direct_writing_) // else the direct writer wakes the writer when it is done
+                wake = std::exchange(writer_waiting_, false);
+        }
+    }
+    if (write_now) {
+        auto const wire = f.wire();
+        auto const n = ::send(socket_.native_handle(), wire.data(), wire.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        auto const written = n > 0 ? static_cast<std::size_t>(n) : 0;
+        {
+            std::lock_guard lock(mutex_);
+            direct_writing_ = false;
+            if (written < wire.size()) {
+                // Socket buffer full (or an error the writer will meet): the rest goes first in
+                // the queue, for the writer.
+                queue_.insert(queue_.begin(), written == 0 ? std::move(f) : frame::encoded(wire.substr(written)));
+                queue_bytes_ += wire.size() - written;
+                queued_bytes_.store(queue_bytes_, std::memory_order_relaxed);
+                wake = true;
+            } else {
+                wake = !queue_.empty() || wake_after_direct_;
+            }
+            wake_after_direct_ = false;
+            if (wake)
+                wake = std::exchange(writer_waiting_, false);
+        }
+        if (written == wire.size()) {
+            auto& s = stats();
+            s.messages_out.inc(1);
+            s.writes.inc(1);
         }
     }
     if (dropped) {
         auto& s = stats();
-        s.frames_dropped.fetch_add(dropped, std::memory_order_relaxed);
-        s.slow_consumer_closes.fetch_add(1, std::memory_order_relaxed);
+        s.frames_dropped.inc(dropped);
+        s.slow_consumer_closes.inc(1);
         net::dispatch(executor_, [self = self()] {
             self->start_close(close_code::slow_consumer, "slow consumer");
         });
@@ -266,7 +309,7 @@ void server_session::close(close_code code, std::string_view reason)
         accepting_ = false;
         dropped = drop_queue_locked();
     }
-    stats().frames_dropped.fetch_add(dropped, std::memory_order_relaxed);
+    stats().frames_dropped.inc(dropped);
     net::dispatch(executor_, [self = self(), code, reason = std::string(reason)] {
         self->start_close(code, reason);
     });
@@ -282,7 +325,7 @@ void server_session::start_close(close_code code, std::string_view reason)
     {
         std::lock_guard lock(mutex_);
         accepting_ = false;
-        stats().frames_dropped.fetch_add(drop_queue_locked(), std::memory_order_relaxed);
+        stats().frames_dropped.inc(drop_queue_locked());
     }
     control_.clear();
     close_frame_ = frame::close(static_cast<std::uint16_t>(code), reason);
@@ -296,6 +339,7 @@ void server_session::queue_control(frame f)
     if (close_started_ || control_.size() >= max_pending_control_frames)
         return;
     control_.push_back(std::move(f));
+    control_pending_.store(true, std::memory_order_release);
     wake_timer_.cancel();
 }
 
@@ -312,17 +356,19 @@ void server_session::finish()
     finished_ = true;
     boost::system::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
-    socket_.close(ec); // ends the reader's read and the writer's write
+    // Ends the reader's read and the writer's write. The descriptor itself is closed by the
+    // destructor only: a send() on another thread may still be using it (see send()).
+    socket_.cancel(ec);
     wake_timer_.cancel();
     keepalive_timer_.cancel();
     std::lock_guard lock(mutex_);
     accepting_ = false;
-    stats().frames_dropped.fetch_add(drop_queue_locked(), std::memory_order_relaxed);
+    stats().frames_dropped.inc(drop_queue_locked());
 }
 
 net::awaitable<void> server_session::deliver(std::string_view message)
 {
-    stats().messages_in.fetch_add(1, std::memory_order_relaxed);
+    stats().messages_in.inc(1);
     try {
         co_await handler_->on_text(*this, message);
     } catch (std::exception const& e) {
@@ -369,7 +415,7 @@ net::awaitable<void> server_session::reader()
                 co_return;
             }
             case parse_event::error:
-                stats().protocol_errors.fetch_add(1, std::memory_order_relaxed);
+                stats().protocol_errors.inc(1);
                 start_close(parser_.error_code(), parser_.error_reason());
                 draining = true;
                 break;
@@ -397,25 +443,34 @@ net::awaitable<void> server_session::writer()
         if (finished_)
             co_return;
         bool const closing = static_cast<bool>(close_frame_);
+        bool park;
         {
             std::lock_guard lock(mutex_);
-            batch_.swap(queue_); // everything queued goes into this one write
-            queue_bytes_ = 0;
-            queued_bytes_.store(0, std::memory_order_relaxed);
-            writer_waiting_ = batch_.empty() && control_.empty() && !closing;
+            if (direct_writing_) {
+                // A send() is on the socket right now: wait for it to hand over.
+                wake_after_direct_ = true;
+                writer_waiting_ = true;
+                park = true;
+            } else {
+                batch_.swap(queue_); // everything queued goes into this one write
+                queue_bytes_ = 0;
+                queued_bytes_.store(0, std::memory_order_relaxed);
+                park = writer_waiting_ = batch_.empty() && control_.empty() && !closing;
+            }
         }
-        if (batch_.empty() && control_.empty() && !closing) {
+        if (park) {
             wake_timer_.expires_at(clock::time_point::max());
             co_await wake_timer_.async_wait(use_tuple);
             continue;
         }
         control_batch_.swap(control_);
+        control_pending_.store(false, std::memory_order_release);
         frame const close_frame = std::exchange(close_frame_, frame());
         buffers_.clear();
         for (auto const& f : control_batch_)
             buffers_.push_back(net::buffer(f.wire()));
         if (close_frame) {
-            stats().frames_dropped.fetch_add(batch_.size(), std::memory_order_relaxed);
+            stats().frames_dropped.inc(batch_.size());
             batch_.clear();
         }
         for (auto const& f : batch_)
@@ -425,8 +480,8 @@ net::awaitable<void> server_session::writer()
 
         auto const [ec, written] = co_await net::async_write(socket_, buffers_, use_tuple);
         auto& s = stats();
-        s.messages_out.fetch_add(batch_.size(), std::memory_order_relaxed);
-        s.writes.fetch_add(1, std::memory_order_relaxed);
+        s.messages_out.inc(batch_.size());
+        s.writes.inc(1);
         batch_.clear(); // keeps its capacity: no allocation per send once warmed up
         control_batch_.clear();
         if (ec) {
@@ -487,8 +542,8 @@ net::awaitable<void> server_session::run(session_tracker& tracker)
     auto const keep_alive = self();
     tracker.add(keep_alive);
     auto& s = stats();
-    s.sessions_opened.fetch_add(1, std::memory_order_relaxed);
-    s.sessions_open.fetch_add(1, std::memory_order_relaxed);
+    s.sessions_opened.inc(1);
+    s.sessions_open.inc();
     last_activity_ = last_ping_ = clock::now();
 
     try {
@@ -515,7 +570,7 @@ net::awaitable<void> server_session::run(session_tracker& tracker)
         log_error(id_, "handler failed in on_close", "unknown exception");
     }
     tracker.remove(id_);
-    s.sessions_open.fetch_sub(1, std::memory_order_relaxed);
+    s.sessions_open.dec();
 }
 
 } // namespace

@@ -1,20 +1,19 @@
-// Process-wide WebSocket counters (relaxed atomics), until the metrics module picks them up.
+// Process-wide WebSocket counters, exported at /metrics (updates are relaxed atomics).
 #pragma once
 
-#include <atomic>
-#include <cstdint>
+#include "parley/metrics/metrics.hpp"
 
 namespace parley::ws::detail {
 
 struct stats_counters {
-    std::atomic<std::uint64_t> sessions_opened{0};
-    std::atomic<std::int64_t> sessions_open{0};
-    std::atomic<std::uint64_t> messages_in{0};  // text messages delivered to handlers
-    std::atomic<std::uint64_t> messages_out{0}; // data frames written to sockets
-    std::atomic<std::uint64_t> writes{0}; // socket writes (messages_out / writes = coalescing)
-    std::atomic<std::uint64_t> frames_dropped{0}; // queued frames discarded (overflow or close)
-    std::atomic<std::uint64_t> slow_consumer_closes{0};
-    std::atomic<std::uint64_t> protocol_errors{0};
+    metrics::counter_series& sessions_opened;
+    metrics::gauge_series& sessions_open;
+    metrics::counter_series& messages_in;    // text messages delivered to handlers
+    metrics::counter_series& messages_out;   // data frames written to sockets
+    metrics::counter_series& writes;         // socket writes (messages_out / writes = coalescing)
+    metrics::counter_series& frames_dropped; // queued frames discarded (overflow or close)
+    metrics::counter_series& slow_consumer_closes;
+    metrics::counter_series& protocol_errors;
 };
 
 stats_counters& stats() noexcept;

@@ -1,5 +1,5 @@
 // ws::client against the session server and against hand-written servers that misbehave.
-#include "../lib/src/ws/handshake.hpp"
+#include "ws/handshake.hpp"
 #include "support/run.hpp"
 #include "unit/ws/ws_test_support.hpp"
 

@@ -1,7 +1,7 @@
 // The frame parser, encoders, UTF-8 validation and handshake helpers, without sockets.
-#include "../lib/src/ws/codec.hpp"
-#include "../lib/src/ws/handshake.hpp"
-#include "../lib/src/ws/utf8.hpp"
+#include "ws/codec.hpp"
+#include "ws/handshake.hpp"
+#include "ws/utf8.hpp"
 #include "parley/ws/frame.hpp"
 
 #include <boost/test/unit_test.hpp>

@@ -1,5 +1,5 @@
 // Server sessions over real sockets: ws::detail::upgrade_response + serve behind a test acceptor.
-#include "../lib/src/ws/stats.hpp"
+#include "ws/stats.hpp"
 #include "support/run.hpp"
 #include "unit/ws/ws_test_support.hpp"
 
@@ -286,8 +286,8 @@ BOOST_AUTO_TEST_CASE(frames_sent_from_another_thread_arrive_in_order_exactly_onc
     options.max_queued_frames = 20000;
     echo_server s(options, false);
     constexpr int count = 10000;
-    auto const writes_before = ws::detail::stats().writes.load();
-    auto const out_before = ws::detail::stats().messages_out.load();
+    auto const writes_before = ws::detail::stats().writes.value();
+    auto const out_before = ws::detail::stats().messages_out.value();
     run_coro([&]() -> net::awaitable<void> {
         auto c = co_await connect(s.server.port());
         BOOST_TEST_REQUIRE(s.rec->wait([](recorder& r) { return r.opens == 1; }));
@@ -312,8 +312,8 @@ BOOST_AUTO_TEST_CASE(frames_sent_from_another_thread_arrive_in_order_exactly_onc
         BOOST_TEST(expected == count);
         co_await c.close();
     });
-    auto const writes = ws::detail::stats().writes.load() - writes_before;
-    auto const out = ws::detail::stats().messages_out.load() - out_before;
+    auto const writes = ws::detail::stats().writes.value() - writes_before;
+    auto const out = ws::detail::stats().messages_out.value() - out_before;
     BOOST_TEST(out >= static_cast<std::uint64_t>(count));
     BOOST_TEST_MESSAGE("10000 frames in " << writes << " socket writes");
 }
@@ -382,7 +382,7 @@ BOOST_AUTO_TEST_CASE(slow_consumer_is_closed_with_4008_and_others_keep_receiving
         BOOST_TEST(*m == "still delivered");
         co_await fast.close();
     });
-    BOOST_TEST(ws::detail::stats().slow_consumer_closes.load() >= 1u);
+    BOOST_TEST(ws::detail::stats().slow_consumer_closes.value() >= 1u);
 }
 
 BOOST_AUTO_TEST_CASE(upgrade_validation_over_the_wire)

@@ -4,8 +4,8 @@
 // client for frames ws::client would never send.
 #pragma once
 
-#include "../lib/src/ws/codec.hpp"
-#include "../lib/src/ws/server_session.hpp"
+#include "ws/codec.hpp"
+#include "ws/server_session.hpp"
 #include "parley/http/error.hpp"
 #include "parley/net.hpp"
 #include "parley/ws/client.hpp"
