@@ -54,7 +54,7 @@ net::awaitable<void> stats_flusher::loop()
 {
     for (;;) {
         timer_.expires_after(options_.interval);
-        auto [ec] = co_await timer_.async_wait(use_tuple);
+        co_await timer_.async_wait(use_tuple); // cancelled by stop()
         {
             std::lock_guard lock(mutex_);
             if (stopping_)
