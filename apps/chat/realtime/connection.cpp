@@ -167,14 +167,16 @@ net::awaitable<void> connection::join(ws::session& s, bj::object const& frame)
     std::weak_ptr<room_listener> listener = std::static_pointer_cast<room_listener>(shared_from_this());
     auto& app = app_;
     auto const user_id = user_->user_id;
-    // In commit order (see store/message_writer.hpp): what was missed, `joined`, then live events.
+    // In commit order (see store/message_writer.hpp): what was missed, then live events. The
+    // session is in the room before `joined` goes out, so that events not sequenced by the
+    // writer (typing, presence) sent after the client saw `joined` reach it too.
     auto attach = [&app, session, listener, room_id, user_id](join_result const& r) {
         if (!r.found)
             return;
         for (auto const& m : r.missed)
             session->send_text(events::new_message(m));
-        session->send_text(events::joined(room_id, r.last_seq, r.truncated));
         app.hub.join(room_id, room_member{session, user_id, listener});
+        session->send_text(events::joined(room_id, r.last_seq, r.truncated));
     };
     join_result result;
     try {

@@ -40,9 +40,16 @@ struct chat_server {
 
     ~chat_server()
     {
-        // A crashed server explains itself in the test output.
-        if (!process.running())
-            std::cerr << "parley-chat is not running any more; its log:\n" << process.log() << "\n";
+        // A crashed server (or one that exits badly, e.g. a sanitizer report) explains itself.
+        int status = -1;
+        try {
+            status = process.running() ? process.stop() : -1;
+        } catch (std::exception const&) {
+        }
+        if (status != 0) {
+            std::cerr << "parley-chat exited with " << status << "; its log:\n" << process.log() << "\n";
+            BOOST_ERROR("parley-chat did not exit cleanly");
+        }
     }
 
     std::map<std::string, std::string> environment(std::map<std::string, std::string> extra) const
