@@ -54,6 +54,10 @@ public:
     // Middleware runs in the order added, around the routed handler (after the built-in request
     // id, access log and CORS handling).
     void use(middleware m);
+    // Replaces server_options::authenticate (bearer token -> identity for ctx.user()), for
+    // services whose server was built before their keys were loaded (run_service). Call before
+    // listen().
+    void set_authenticator(authenticator a);
 
     // Binds and starts accepting; returns the bound port. Registers a stop hook on the runtime.
     std::uint16_t listen();

@@ -167,6 +167,7 @@ server::~server()
 
 http::router& server::routes() noexcept { return impl_->routes; }
 void server::use(middleware m) { impl_->middlewares.push_back(std::move(m)); }
+void server::set_authenticator(authenticator a) { impl_->options.authenticate = std::move(a); }
 std::uint16_t server::port() const noexcept { return impl_->bound_port; }
 std::size_t server::open_connections() const noexcept { return impl_->connection_count.load(); }
 std::size_t server::open_websockets() const noexcept { return impl_->websockets.size(); }
