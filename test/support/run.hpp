@@ -18,14 +18,12 @@
 
 namespace parley::test {
 
-// Runs `make()` on a fresh io_context until it completes or `limit` passes (then throws).
-// Exceptions from the coroutine propagate.
-template <class F>
-auto run_coro(F make, std::chrono::milliseconds limit = std::chrono::seconds(20))
+// Runs `make()` on io until it completes or `limit` passes (then throws): a hang becomes a
+// failure. Exceptions from the coroutine propagate; io may be run again afterwards.
+template <class F> auto run_coro(net::io_context& io, F make, std::chrono::milliseconds limit = std::chrono::seconds(20))
 {
     using awaitable_type = decltype(make());
     using value_type = typename awaitable_type::value_type;
-    net::io_context io;
     std::exception_ptr error;
     std::optional<std::conditional_t<std::is_void_v<value_type>, bool, value_type>> result;
     auto done = [&](std::exception_ptr e, auto... value) {
@@ -34,7 +32,9 @@ auto run_coro(F make, std::chrono::milliseconds limit = std::chrono::seconds(20)
             result.emplace(true);
         else if (!e)
             result.emplace(std::move(value)...);
+        io.stop();
     };
+    io.restart();
     net::co_spawn(io, make(), done);
     io.run_for(limit);
     if (error)
@@ -43,6 +43,13 @@ auto run_coro(F make, std::chrono::milliseconds limit = std::chrono::seconds(20)
         throw std::runtime_error("coroutine did not finish within the time limit");
     if constexpr (!std::is_void_v<value_type>)
         return std::move(*result);
+}
+
+// The same on a fresh io_context.
+template <class F> auto run_coro(F make, std::chrono::milliseconds limit = std::chrono::seconds(20))
+{
+    net::io_context io;
+    return run_coro(io, std::move(make), limit);
 }
 
 // A runtime with an HTTP server on 127.0.0.1:<ephemeral>, running on a background thread.

@@ -71,8 +71,14 @@ struct run_initiation {
                 e = std::current_exception();
             }
             job = nullptr; // release what the job captured here, not on the caller's thread
-            auto complete = [handler = std::move(handler), e]() mutable { std::move(handler)(e); };
-            net::post(caller, std::move(complete));
+            // The work guard travels with the completion and ends on the caller's thread: once
+            // the caller has resumed, its io_context may be gone, so this thread must not hold
+            // (and later release) a tracked executor of it.
+            auto target = net::prefer(caller, net::execution::outstanding_work.untracked);
+            auto complete = [handler = std::move(handler), e, work = std::move(caller)]() mutable {
+                std::move(handler)(e);
+            };
+            net::post(target, std::move(complete));
         };
         net::post(backend->executor(), std::move(task));
     }

@@ -8,6 +8,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include "support/run.hpp"
+
 #include <boost/test/unit_test.hpp>
 #include <exception>
 #include <mutex>
@@ -151,30 +153,6 @@ private:
     std::vector<seen_request> requests_;
 };
 
-// Runs `make()` on io (the executor the client was built with) until it completes or `limit`
-// passes: a hang becomes a failure. io may be run again afterwards.
-template <class F>
-auto run_on(net::io_context& io, F make, std::chrono::milliseconds limit = std::chrono::seconds(20))
-{
-    using value_type = typename decltype(make())::value_type;
-    std::optional<value_type> result;
-    std::exception_ptr error;
-    auto done = [&](std::exception_ptr e, value_type v) {
-        error = e;
-        if (!e)
-            result.emplace(std::move(v));
-        io.stop();
-    };
-    io.restart();
-    net::co_spawn(io, make(), done);
-    io.run_for(limit);
-    if (error)
-        std::rethrow_exception(error);
-    if (!result)
-        throw std::runtime_error("coroutine did not finish within the time limit");
-    return std::move(*result);
-}
-
 // An address where nothing listens: bind an ephemeral port, then let it go.
 std::string closed_address()
 {
@@ -251,7 +229,7 @@ BOOST_AUTO_TEST_CASE(sequential_requests_reuse_one_pooled_connection)
     test_server server("a");
     net::io_context io;
     http::client c(io.get_executor(), options_for({server.address()}));
-    auto results = run_on(io, [&] { return get_sequentially(c, 3); });
+    auto results = parley::test::run_coro(io, [&] { return get_sequentially(c, 3); });
     BOOST_REQUIRE_EQUAL(results.size(), 3u);
     for (auto const& r : results) {
         BOOST_REQUIRE(r.has_value());
@@ -266,7 +244,7 @@ BOOST_AUTO_TEST_CASE(connection_close_from_server_is_not_reused)
     test_server server("a", behaviour::close_after_response);
     net::io_context io;
     http::client c(io.get_executor(), options_for({server.address()}));
-    auto results = run_on(io, [&] { return get_sequentially(c, 2); });
+    auto results = parley::test::run_coro(io, [&] { return get_sequentially(c, 2); });
     for (auto const& r : results)
         BOOST_REQUIRE(r.has_value());
     BOOST_TEST(server.accepted() == 2);
@@ -278,7 +256,7 @@ BOOST_AUTO_TEST_CASE(refused_address_fails_over_to_the_next)
     test_server server("b");
     net::io_context io;
     http::client c(io.get_executor(), options_for({closed_address(), server.address()}));
-    auto r = run_on(io, [&] { return get_once(c, "/"); });
+    auto r = parley::test::run_coro(io, [&] { return get_once(c, "/"); });
     BOOST_REQUIRE(r.has_value());
     BOOST_TEST(r->body == "b");
     BOOST_TEST(server.accepted() == 1);
@@ -290,7 +268,7 @@ BOOST_AUTO_TEST_CASE(requests_alternate_round_robin_over_live_addresses)
     test_server b("b");
     net::io_context io;
     http::client c(io.get_executor(), options_for({a.address(), b.address()}));
-    auto results = run_on(io, [&] { return get_sequentially(c, 4); });
+    auto results = parley::test::run_coro(io, [&] { return get_sequentially(c, 4); });
     std::vector<std::string> bodies;
     for (auto const& r : results) {
         BOOST_REQUIRE(r.has_value());
@@ -308,7 +286,7 @@ BOOST_AUTO_TEST_CASE(all_addresses_down_is_unavailable)
 {
     net::io_context io;
     http::client c(io.get_executor(), options_for({closed_address(), closed_address()}));
-    auto r = run_on(io, [&] { return get_once(c, "/"); });
+    auto r = parley::test::run_coro(io, [&] { return get_once(c, "/"); });
     BOOST_REQUIRE(r.has_error());
     BOOST_TEST(r.error() == make_error_code(http::client_error::unavailable));
 }
@@ -320,7 +298,7 @@ BOOST_AUTO_TEST_CASE(server_that_never_answers_times_out)
     auto o = options_for({server.address()});
     o.request_timeout = std::chrono::milliseconds(300);
     http::client c(io.get_executor(), o);
-    auto r = run_on(io, [&] { return get_once(c, "/"); });
+    auto r = parley::test::run_coro(io, [&] { return get_once(c, "/"); });
     BOOST_REQUIRE(r.has_error());
     BOOST_TEST(r.error() == make_error_code(http::client_error::timeout));
     BOOST_TEST(server.requests().size() == 1u); // not sent again
@@ -334,10 +312,10 @@ BOOST_AUTO_TEST_CASE(timeout_on_a_reused_connection_is_not_retried)
     auto o = options_for({server.address()});
     o.request_timeout = std::chrono::milliseconds(300);
     http::client c(io.get_executor(), o);
-    auto first = run_on(io, [&] { return get_once(c, "/first"); });
+    auto first = parley::test::run_coro(io, [&] { return get_once(c, "/first"); });
     BOOST_REQUIRE(first.has_value());
     server.set_behaviour(behaviour::hang);
-    auto second = run_on(io, [&] { return get_once(c, "/second"); });
+    auto second = parley::test::run_coro(io, [&] { return get_once(c, "/second"); });
     BOOST_REQUIRE(second.has_error());
     BOOST_TEST(second.error() == make_error_code(http::client_error::timeout));
     BOOST_TEST(server.requests().size() == 2u);
@@ -351,7 +329,7 @@ BOOST_AUTO_TEST_CASE(stale_pooled_connection_is_retried_on_a_fresh_one)
     http::client c(io.get_executor(), options_for({server.address()}));
     // The pause lets the server's close reach us while the connection sits in the pool.
     auto results =
-        run_on(io, [&] { return get_sequentially(c, 2, std::chrono::milliseconds(50)); });
+        parley::test::run_coro(io, [&] { return get_sequentially(c, 2, std::chrono::milliseconds(50)); });
     for (auto const& r : results) {
         BOOST_REQUIRE(r.has_value());
         BOOST_TEST(r->body == "a");
@@ -366,10 +344,10 @@ BOOST_AUTO_TEST_CASE(connection_broken_mid_response_is_unavailable_and_not_retri
     test_server server("a");
     net::io_context io;
     http::client c(io.get_executor(), options_for({server.address()}));
-    auto first = run_on(io, [&] { return get_once(c, "/first"); });
+    auto first = parley::test::run_coro(io, [&] { return get_once(c, "/first"); });
     BOOST_REQUIRE(first.has_value());
     server.set_behaviour(behaviour::partial);
-    auto second = run_on(io, [&] { return get_once(c, "/second"); });
+    auto second = parley::test::run_coro(io, [&] { return get_once(c, "/second"); });
     BOOST_REQUIRE(second.has_error());
     BOOST_TEST(second.error() == make_error_code(http::client_error::unavailable));
     BOOST_TEST(server.requests().size() == 2u);
@@ -381,7 +359,7 @@ BOOST_AUTO_TEST_CASE(garbage_response_is_bad_response)
     test_server server("a", behaviour::garbage);
     net::io_context io;
     http::client c(io.get_executor(), options_for({server.address()}));
-    auto r = run_on(io, [&] { return get_once(c, "/"); });
+    auto r = parley::test::run_coro(io, [&] { return get_once(c, "/"); });
     BOOST_REQUIRE(r.has_error());
     BOOST_TEST(r.error() == make_error_code(http::client_error::bad_response));
     BOOST_TEST(c.idle_connections() == 0u);
@@ -394,12 +372,12 @@ BOOST_AUTO_TEST_CASE(oversize_response_is_an_error_and_the_client_still_works)
     auto o = options_for({server.address()});
     o.max_response_bytes = 1024;
     http::client c(io.get_executor(), o);
-    auto big = run_on(io, [&] { return get_once(c, "/big"); });
+    auto big = parley::test::run_coro(io, [&] { return get_once(c, "/big"); });
     BOOST_REQUIRE(big.has_error());
     BOOST_TEST(big.error() == make_error_code(http::client_error::bad_response));
     BOOST_TEST(c.idle_connections() == 0u);
     server.set_behaviour(behaviour::normal);
-    auto small = run_on(io, [&] { return get_once(c, "/small"); });
+    auto small = parley::test::run_coro(io, [&] { return get_once(c, "/small"); });
     BOOST_REQUIRE(small.has_value());
     BOOST_TEST(small->body == "a");
 }
@@ -467,7 +445,7 @@ BOOST_AUTO_TEST_CASE(request_headers_and_body_arrive_intact)
         h.set("Content-Length", "999"); // wrong on purpose: the client computes its own
         return c.post_json("/api/rooms?limit=5", R"({"name":"général"})", h);
     };
-    auto r = run_on(io, post);
+    auto r = parley::test::run_coro(io, post);
     BOOST_REQUIRE(r.has_value());
     BOOST_TEST(r->status_code() == 200u);
     BOOST_TEST(r->headers.get("X-Served-By").value_or("") == "a");
@@ -493,7 +471,7 @@ BOOST_AUTO_TEST_CASE(error_status_is_a_response_not_an_error)
     test_server server("a");
     net::io_context io;
     http::client c(io.get_executor(), options_for({"http://" + server.address() + "/ignored"}));
-    auto r = run_on(io, [&] { return get_once(c, "/missing"); });
+    auto r = parley::test::run_coro(io, [&] { return get_once(c, "/missing"); });
     BOOST_REQUIRE(r.has_value());
     BOOST_TEST(r->status_code() == 404u);
     BOOST_TEST(c.idle_connections() == 1u);
@@ -504,7 +482,7 @@ BOOST_AUTO_TEST_CASE(custom_method_and_head_requests)
     test_server server("a");
     net::io_context io;
     http::client c(io.get_executor(), options_for({server.address()}));
-    auto results = run_on(io, [&] { return head_then_custom_method(c); });
+    auto results = parley::test::run_coro(io, [&] { return head_then_custom_method(c); });
     for (auto const& r : results)
         BOOST_REQUIRE(r.has_value());
     BOOST_TEST(results[0]->body.empty()); // HEAD: no body even though Content-Length says 1
@@ -523,23 +501,23 @@ BOOST_AUTO_TEST_CASE(header_injection_is_refused_before_sending)
     http::client c(io.get_executor(), options_for({server.address()}));
     http::request bad_value;
     bad_value.headers.set("X-Request-ID", "abc\r\nX-Injected: 1");
-    BOOST_CHECK_THROW(run_on(io, [&] { return send_request(c, bad_value); }),
+    BOOST_CHECK_THROW(parley::test::run_coro(io, [&] { return send_request(c, bad_value); }),
                       std::invalid_argument);
     http::request bad_name;
     bad_name.headers.set("X-Bad Name", "1");
-    BOOST_CHECK_THROW(run_on(io, [&] { return send_request(c, bad_name); }), std::invalid_argument);
+    BOOST_CHECK_THROW(parley::test::run_coro(io, [&] { return send_request(c, bad_name); }), std::invalid_argument);
     http::request bad_target;
     bad_target.target = "/a HTTP/1.1\r\nHost: evil\r\n\r\nGET /b";
-    BOOST_CHECK_THROW(run_on(io, [&] { return send_request(c, bad_target); }),
+    BOOST_CHECK_THROW(parley::test::run_coro(io, [&] { return send_request(c, bad_target); }),
                       std::invalid_argument);
     http::request bad_method;
     bad_method.method = http::method::unknown;
     bad_method.method_name = "GET /x";
-    BOOST_CHECK_THROW(run_on(io, [&] { return send_request(c, bad_method); }),
+    BOOST_CHECK_THROW(parley::test::run_coro(io, [&] { return send_request(c, bad_method); }),
                       std::invalid_argument);
     BOOST_TEST(server.requests().empty());
     // The client is still usable.
-    auto ok = run_on(io, [&] { return get_once(c, "/"); });
+    auto ok = parley::test::run_coro(io, [&] { return get_once(c, "/"); });
     BOOST_REQUIRE(ok.has_value());
     BOOST_TEST(server.requests().size() == 1u);
 }
