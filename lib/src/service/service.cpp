@@ -23,7 +23,8 @@ http::server_options server_options_from(config const& cfg, service_info const& 
     http::server_options o;
     o.name = info.name;
     o.address = cfg.string({"PARLEY_BIND"}, "0.0.0.0");
-    o.port = cfg.port({"PARLEY_PORT", "PORT"}, info.default_port);
+    // 0 asks for an ephemeral port (integration tests read the bound port from the log).
+    o.port = static_cast<std::uint16_t>(cfg.integer({"PARLEY_PORT", "PORT"}, info.default_port, 0, 65535));
     o.cors_origins = cfg.list({"PARLEY_CORS_ORIGINS"}, info.default_cors_origins);
     o.max_body_bytes = cfg.bytes({"PARLEY_MAX_BODY_BYTES"}, o.max_body_bytes);
     o.request_timeout = cfg.duration({"PARLEY_REQUEST_TIMEOUT"}, o.request_timeout);

@@ -1,0 +1,127 @@
+// Register, log in, verify: the accounts half of the auth service.
+#include "auth/client_address.hpp"
+#include "auth/handlers/handlers.hpp"
+#include "auth/validation.hpp"
+#include "parley/auth/password.hpp"
+#include "parley/http/error.hpp"
+#include "parley/log/log.hpp"
+
+namespace parley::auth_app {
+
+namespace {
+
+auth::identity identity_of(user_record const& u)
+{
+    return {.user_id = u.id, .username = u.username, .is_admin = u.is_admin};
+}
+
+void reject_if(problem const& p)
+{
+    if (p)
+        throw http::bad_request(*p);
+}
+
+void reject_taken(taken t)
+{
+    if (t == taken::username)
+        throw http::conflict("Username already exists");
+    if (t == taken::email)
+        throw http::conflict("Email already exists");
+}
+
+} // namespace
+
+std::optional<std::string> string_field(boost::json::object const& body, std::string_view name)
+{
+    auto const* v = body.if_contains(name);
+    if (!v || v->is_null())
+        return std::nullopt;
+    if (!v->is_string())
+        throw http::bad_request("Field '" + std::string(name) + "' must be a string");
+    return std::string(v->get_string());
+}
+
+net::awaitable<http::response> register_user(auth_state& s, http::request_context& ctx)
+{
+    auto const body = ctx.json_object();
+    auto username = string_field(body, "username");
+    auto email = string_field(body, "email");
+    auto password = string_field(body, "password");
+    if (!username || !email || !password)
+        throw http::bad_request("Missing required fields");
+    reject_if(check_username(*username));
+    reject_if(check_email(*email));
+    reject_if(check_password(*password));
+
+    // A cheap check before the costly hash; create() checks again in its own transaction.
+    auto const already = co_await s.users.which_taken(*username, *email);
+    reject_taken(already);
+    auto hash = co_await s.hasher.hash(*password);
+    new_user const account{
+        .username = *username, .email = *email, .password_hash = std::move(hash)};
+    auto created = co_await s.users.create(account);
+    if (auto const* t = std::get_if<taken>(&created))
+        reject_taken(*t);
+    auto const& user = std::get<user_record>(created);
+    log::info("user registered", {{"user_id", user.id}, {"username", user.username}});
+    co_return http::json(http::status::created, {{"message", "User registered successfully"},
+                                                 {"token", s.signer.sign(identity_of(user))},
+                                                 {"user", to_json(user, true)}});
+}
+
+net::awaitable<http::response> login(auth_state& s, http::request_context& ctx)
+{
+    auto const body = ctx.json_object();
+    auto username = string_field(body, "username");
+    auto password = string_field(body, "password");
+    if (!username || !password || username->empty() || password->empty())
+        throw http::bad_request("Missing username or password");
+    if (username->size() > max_login_username_bytes || password->size() > max_login_password_bytes)
+        throw http::bad_request("Username or password is too long");
+
+    auto const address = client_address(ctx.request(), s.trust_proxy);
+    auto const verdict = co_await s.throttle.check(*username, address);
+    if (verdict.blocked)
+        throw http::too_many_requests("Too many failed login attempts, try again later",
+                                      verdict.retry_after);
+
+    // An unknown user costs one hash too, so response times do not reveal which names exist.
+    auto user = co_await s.users.find_by_username(*username);
+    bool valid = false;
+    if (user)
+        valid = co_await s.hasher.verify(*password, user->password_hash);
+    else
+        co_await s.hasher.dummy_verify(*password);
+    if (!valid) {
+        co_await s.throttle.record_failure(*username, address);
+        log::info("login failed", {{"username", *username}, {"address", address}});
+        throw http::unauthorized("Invalid username or password");
+    }
+
+    co_await s.throttle.clear_account(*username);
+    if (auth::needs_rehash(user->password_hash)) {
+        auto upgraded = co_await s.hasher.hash(*password);
+        co_await s.users.set_password_hash(user->id, upgraded);
+        log::info("password hash upgraded", {{"user_id", user->id}});
+    }
+    co_return http::json({{"message", "Login successful"},
+                          {"token", s.signer.sign(identity_of(*user))},
+                          {"user", to_json(*user, true)}});
+}
+
+net::awaitable<http::response> verify_token(auth_state& s, http::request_context& ctx)
+{
+    auto const body = ctx.json_object();
+    auto token = string_field(body, "token");
+    if (!token || token->empty())
+        throw http::bad_request("Missing token");
+    auto who = s.verifier->verify(*token);
+    if (!who)
+        throw http::unauthorized("Invalid or expired token");
+    co_return http::json(
+        {{"valid", true},
+         {"user",
+          {{"user_id", who->user_id}, {"username", who->username}, {"is_admin", who->is_admin}}}});
+}
+
+} // namespace parley::auth_app

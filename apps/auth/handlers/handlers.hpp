@@ -1,0 +1,26 @@
+// The auth service's endpoints (docs/api.md, "Auth service").
+#pragma once
+
+#include "auth/state.hpp"
+#include "parley/http/context.hpp"
+#include "parley/http/message.hpp"
+#include "parley/net.hpp"
+
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace parley::auth_app {
+
+net::awaitable<http::response> register_user(auth_state& s, http::request_context& ctx);
+net::awaitable<http::response> login(auth_state& s, http::request_context& ctx);
+net::awaitable<http::response> verify_token(auth_state& s, http::request_context& ctx);
+net::awaitable<http::response> list_users(auth_state& s, http::request_context& ctx);
+net::awaitable<http::response> get_user(auth_state& s, http::request_context& ctx);
+net::awaitable<http::response> count_users(auth_state& s, http::request_context& ctx);
+
+// A string member of a JSON body: nothing when absent or null, 400 naming it when another type.
+std::optional<std::string> string_field(boost::json::object const& body, std::string_view name);
+
+} // namespace parley::auth_app

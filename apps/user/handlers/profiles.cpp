@@ -1,0 +1,73 @@
+// Reading and editing profiles: anyone reads; only the owner or an admin edits.
+#include "parley/http/error.hpp"
+#include "user/handlers/handlers.hpp"
+#include "user/profiles/validation.hpp"
+
+#include <boost/json/array.hpp>
+
+namespace parley::user_app {
+
+namespace {
+
+std::int64_t user_id_param(http::request_context& ctx)
+{
+    auto const id = ctx.int_param("user_id");
+    if (id < 1)
+        throw http::bad_request("user_id must be a positive integer");
+    return id;
+}
+
+// A string member: nothing when absent or null, 400 naming it when another type.
+std::optional<std::string> string_field(boost::json::object const& body, std::string_view name)
+{
+    auto const* v = body.if_contains(name);
+    if (!v || v->is_null())
+        return std::nullopt;
+    if (!v->is_string())
+        throw http::bad_request("Field '" + std::string(name) + "' must be a string");
+    return std::string(v->get_string());
+}
+
+} // namespace
+
+net::awaitable<http::response> get_profile(user_state& s, http::request_context& ctx)
+{
+    auto const user_id = user_id_param(ctx);
+    auto const p = co_await s.profiles.get(user_id);
+    co_return http::json(to_json(p));
+}
+
+net::awaitable<http::response> list_profiles(user_state& s, http::request_context&)
+{
+    auto const all = co_await s.profiles.list();
+    boost::json::array out;
+    out.reserve(all.size());
+    for (auto const& p : all)
+        out.push_back(to_json(p));
+    co_return http::json(out);
+}
+
+net::awaitable<http::response> update_profile(user_state& s, http::request_context& ctx)
+{
+    auto const& caller = ctx.user(); // 401 "Token is missing" / "Invalid token"
+    auto const user_id = user_id_param(ctx);
+    if (caller.user_id != user_id && !caller.is_admin)
+        throw http::forbidden("Unauthorized");
+
+    auto const body = ctx.json_object();
+    profile_changes changes{.avatar = string_field(body, "avatar"),
+                            .bio = string_field(body, "bio")};
+    if (changes.avatar) {
+        if (auto problem = check_avatar(*changes.avatar))
+            throw http::bad_request(*problem);
+    }
+    if (changes.bio) {
+        if (auto problem = check_bio(*changes.bio))
+            throw http::bad_request(*problem);
+    }
+    auto const updated = co_await s.profiles.update(user_id, changes);
+    co_return http::json(
+        {{"message", "Profile updated successfully"}, {"profile", to_json(updated)}});
+}
+
+} // namespace parley::user_app

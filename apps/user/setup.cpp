@@ -1,0 +1,27 @@
+// Start-up of the user service: the token verifier (public key only) and the service credential
+// first (production refuses to start without them), then the store and the routes.
+#include "parley/auth/keys_config.hpp"
+#include "parley/log/log.hpp"
+#include "user/routes.hpp"
+#include "user/service.hpp"
+
+namespace parley::user_app {
+
+void setup(service& svc)
+{
+    auto const& cfg = svc.config;
+    auto verifier = std::make_shared<auth::token_verifier const>(auth::verifier_from_config(cfg));
+    svc.server.set_authenticator(auth::authenticator_for(verifier));
+    auto credential = auth::service_token_from_config(cfg);
+
+    auto const url = cfg.string({"PARLEY_USER_DATABASE_URL"},
+                                (auth::data_dir_from_config(cfg) / "user.db").string());
+    auto db = store::database::open(url);
+    db.migrate(user_migrations());
+    auto state = std::make_shared<user_state>(std::move(db), std::move(credential));
+    add_routes(svc.server.routes(), state);
+    log::info("user service ready", {{"database", state->db.backend_name()},
+                                     {"schema_version", state->db.schema_version()}});
+}
+
+} // namespace parley::user_app
