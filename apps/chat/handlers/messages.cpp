@@ -1,0 +1,29 @@
+#include "handlers/handlers.hpp"
+
+#include "parley/http/error.hpp"
+
+#include <boost/json/array.hpp>
+
+#include <limits>
+
+namespace parley::chat {
+
+// GET /rooms/{id}/messages?limit=50&before=<seq>&after=<seq>
+net::awaitable<http::response> list_messages(chat_app& app, http::request_context& ctx)
+{
+    std::optional<auth::identity> slot;
+    auto const* viewer = optional_user(app, ctx, slot);
+    constexpr auto max_seq = std::numeric_limits<std::int64_t>::max();
+    history_query q{.limit = ctx.query_int("limit", 50, 1, 100),
+                    .before = ctx.query_int("before", 1, max_seq),
+                    .after = ctx.query_int("after", 0, max_seq)};
+    auto r = co_await room_or_404(app, ctx.int_param("id"), viewer);
+    auto messages = co_await app.rooms.messages(r.id, q);
+    boost::json::array out;
+    out.reserve(messages.size());
+    for (auto const& m : messages)
+        out.push_back(to_json(m));
+    co_return http::json(out);
+}
+
+} // namespace parley::chat

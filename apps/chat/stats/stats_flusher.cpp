@@ -1,0 +1,124 @@
+#include "stats/stats_flusher.hpp"
+
+#include "parley/json/json.hpp"
+#include "parley/log/log.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+namespace parley::chat {
+
+stats_flusher::stats_flusher(net::any_io_executor executor, stats_options options)
+    : options_(std::move(options)),
+      client_(executor, http::client_options{.addresses = {options_.user_service_url},
+                                             .connect_timeout = std::chrono::milliseconds(1'000),
+                                             .request_timeout = std::chrono::milliseconds(5'000)}),
+      timer_(executor)
+{}
+
+void stats_flusher::message_sent(std::int64_t user_id)
+{
+    std::lock_guard lock(mutex_);
+    auto& c = pending_[user_id];
+    ++c.messages_sent;
+    c.last_seen = true;
+}
+
+void stats_flusher::room_created(std::int64_t user_id)
+{
+    std::lock_guard lock(mutex_);
+    ++pending_[user_id].rooms_created;
+}
+
+std::size_t stats_flusher::pending_users() const
+{
+    std::lock_guard lock(mutex_);
+    return pending_.size();
+}
+
+void stats_flusher::start()
+{
+    auto on_done = [](std::exception_ptr e) {
+        if (e) {
+            try {
+                std::rethrow_exception(e);
+            } catch (std::exception const& ex) {
+                log::error("stats flusher stopped", {{"error", ex.what()}});
+            }
+        }
+    };
+    net::co_spawn(timer_.get_executor(), [self = shared_from_this()] { return self->loop(); }, on_done);
+}
+
+net::awaitable<void> stats_flusher::loop()
+{
+    for (;;) {
+        timer_.expires_after(options_.interval);
+        auto [ec] = co_await timer_.async_wait(use_tuple);
+        {
+            std::lock_guard lock(mutex_);
+            if (stopping_)
+                co_return;
+        }
+        co_await flush();
+    }
+}
+
+net::awaitable<void> stats_flusher::stop()
+{
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    timer_.cancel();
+    co_await flush();
+}
+
+net::awaitable<bool> stats_flusher::flush()
+{
+    std::map<std::int64_t, counts> batch;
+    {
+        std::lock_guard lock(mutex_);
+        if (pending_.empty())
+            co_return true;
+        if (pending_.size() <= options_.max_users_per_batch) {
+            batch.swap(pending_);
+        } else {
+            auto it = pending_.begin();
+            for (std::size_t i = 0; i < options_.max_users_per_batch; ++i)
+                batch.insert(pending_.extract(it++));
+        }
+    }
+    boost::json::array increments;
+    for (auto const& [user_id, c] : batch) {
+        boost::json::object o{{"user_id", user_id}};
+        if (c.messages_sent)
+            o["messages_sent"] = c.messages_sent;
+        if (c.rooms_created)
+            o["rooms_created"] = c.rooms_created;
+        if (c.last_seen)
+            o["last_seen"] = true;
+        increments.push_back(std::move(o));
+    }
+    http::fields headers;
+    headers.set("X-Parley-Service-Token", options_.service_token);
+    auto body = json::serialize(boost::json::object{{"increments", std::move(increments)}});
+    auto result = co_await client_.post_json("/stats/batch", std::move(body), std::move(headers));
+    bool const ok = result && result->status_code() < 300;
+    if (!ok) {
+        log::warn("stats flush failed; will retry",
+                  {{"users", batch.size()},
+                   {"error", result ? std::string("HTTP ") + std::to_string(result->status_code())
+                                    : result.error().message()}});
+        std::lock_guard lock(mutex_);
+        for (auto const& [user_id, c] : batch) { // merge back with what arrived meanwhile
+            auto& p = pending_[user_id];
+            p.messages_sent += c.messages_sent;
+            p.rooms_created += c.rooms_created;
+            p.last_seen = p.last_seen || c.last_seen;
+        }
+    }
+    co_return ok;
+}
+
+} // namespace parley::chat

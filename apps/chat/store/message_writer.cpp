@@ -1,0 +1,123 @@
+#include "store/message_writer.hpp"
+
+#include "text.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace parley::chat {
+
+namespace {
+
+// Each room's newest seq as this transaction sees it, written back once at the end.
+class seq_cache {
+public:
+    explicit seq_cache(store::connection& c) : c_(c) {}
+
+    struct room_state {
+        std::int64_t last_seq = 0;
+        bool is_private = false;
+        bool dirty = false;
+    };
+
+    room_state* find(std::int64_t room_id)
+    {
+        if (auto it = rooms_.find(room_id); it != rooms_.end())
+            return it->second ? &*it->second : nullptr;
+        auto row = c_.query_one("SELECT last_seq, is_private FROM rooms WHERE id = $1", {room_id});
+        auto& slot = rooms_[room_id];
+        if (row)
+            slot = room_state{row->get<std::int64_t>(0), row->get<bool>(1), false};
+        return slot ? &*slot : nullptr;
+    }
+
+    void write_back()
+    {
+        for (auto const& [id, state] : rooms_)
+            if (state && state->dirty)
+                c_.execute("UPDATE rooms SET last_seq = $1 WHERE id = $2", {state->last_seq, id});
+    }
+
+private:
+    store::connection& c_;
+    std::unordered_map<std::int64_t, std::optional<room_state>> rooms_;
+};
+
+std::string const& select_messages()
+{
+    static std::string const sql = std::string("SELECT ") + message_columns + " FROM messages ";
+    return sql;
+}
+
+post_result post(store::connection& c, seq_cache& rooms, post_op const& op, std::string const& now)
+{
+    // A retry of a stored message (same user, room and client_id) gets the stored one back.
+    if (auto row = c.query_one(select_messages() + "WHERE room_id = $1 AND user_id = $2 AND client_id = $3",
+                               {op.room_id, op.user_id, op.client_id}))
+        return {post_result::duplicate, message_from(*row)};
+    auto* room = rooms.find(op.room_id);
+    if (!room)
+        return {post_result::no_room, {}};
+    auto const seq = room->last_seq + 1;
+    auto const id = c.insert("INSERT INTO messages (room_id, seq, user_id, username, content, timestamp, client_id) "
+                             "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                             {op.room_id, seq, op.user_id, op.username, op.content, now, op.client_id});
+    room->last_seq = seq;
+    room->dirty = true;
+    return {post_result::stored, message_record{.id = id,
+                                                .room_id = op.room_id,
+                                                .seq = seq,
+                                                .user_id = op.user_id,
+                                                .username = op.username,
+                                                .content = op.content,
+                                                .timestamp = now,
+                                                .is_file = false,
+                                                .file_url = std::nullopt,
+                                                .client_id = op.client_id}};
+}
+
+join_result join(store::connection& c, seq_cache& rooms, join_op const& op)
+{
+    join_result out;
+    auto* room = rooms.find(op.room_id);
+    if (!room)
+        return out;
+    if (room->is_private && !op.user.is_admin &&
+        !c.query_one("SELECT 1 FROM room_members WHERE room_id = $1 AND user_id = $2", {op.room_id, op.user.user_id}))
+        return out;
+    out.found = true;
+    out.last_seq = room->last_seq;
+    if (op.last_seq && *op.last_seq < room->last_seq) {
+        // The newest max_replay after last_seq; one more tells whether some were left out.
+        auto rows = c.query(select_messages() + "WHERE room_id = $1 AND seq > $2 ORDER BY seq DESC LIMIT $3",
+                            {op.room_id, *op.last_seq, static_cast<std::int64_t>(op.max_replay + 1)});
+        if (rows.size() > op.max_replay) {
+            out.truncated = true;
+            rows.erase(rows.begin() + static_cast<std::ptrdiff_t>(op.max_replay), rows.end());
+        }
+        out.missed.reserve(rows.size());
+        for (auto it = rows.rbegin(); it != rows.rend(); ++it)
+            out.missed.push_back(message_from(*it));
+    }
+    return out;
+}
+
+} // namespace
+
+std::vector<write_result> process_writes(store::connection& c, std::span<write_op> ops)
+{
+    std::vector<write_result> results;
+    results.reserve(ops.size());
+    seq_cache rooms(c);
+    auto const now = iso_now();
+    for (auto const& op : ops) {
+        if (auto const* p = std::get_if<post_op>(&op))
+            results.emplace_back(post(c, rooms, *p, now));
+        else
+            results.emplace_back(join(c, rooms, std::get<join_op>(op)));
+    }
+    rooms.write_back();
+    return results;
+}
+
+} // namespace parley::chat
