@@ -222,7 +222,7 @@ async function loadHistory(rs) {
     rs.loaded = true;
     for (const m of messages) addMessage(rs, m, { quiet: true });
     // Anything newer that the WebSocket announced before the history arrived.
-    await fillGap(rs);
+    await fillGap(rs).catch(() => {});
     if (state.current === rs.room.id) renderMessages();
   } catch (e) {
     if (state.current === rs.room.id) showStatusLine(`History could not be loaded: ${e.message}`);
@@ -234,9 +234,9 @@ async function fillGap(rs, upTo = Infinity) {
   const newest = () => (rs.messages.length ? rs.messages[rs.messages.length - 1].seq : 0);
   for (let guard = 0; guard < 20 && newest() < upTo; guard++) {
     const after = newest();
-    const batch = await api(`/api/chat/rooms/${rs.room.id}/messages?after=${after}&limit=200`, { token: session.token });
+    const batch = await api(`/api/chat/rooms/${rs.room.id}/messages?after=${after}&limit=100`, { token: session.token });
     for (const m of batch) addMessage(rs, m, {});
-    if (batch.length < 200) break;
+    if (batch.length < 100) break;
   }
 }
 
