@@ -21,5 +21,16 @@ if [ "$started" -eq 0 ]; then
   echo "run: no services are built yet (the framework is in place; the services come next)"
   exit 0
 fi
-echo "run: $started services started; open http://127.0.0.1:8080/ (Ctrl-C stops)"
+# Wait for the frontend before printing its address.
+for _ in $(seq 1 50); do
+  curl -fs -o /dev/null http://127.0.0.1:8080/health && break
+  sleep 0.2
+done
+cat <<EOF
+
+  Parley is running ($started services). Open http://127.0.0.1:8080/ in a browser.
+  Development mode: sign in as admin / admin123 (the admin dashboard is /admin.html), or register.
+  Ctrl-C stops everything.
+
+EOF
 wait

@@ -12,7 +12,14 @@ packages=(
 # Extra groups: `setup.sh test` adds what the test suite starts (servers, browser).
 for group in "$@"; do
   case "$group" in
-    test) ;;  # servers and the browser join here as their tests arrive
+    test)
+      # The browser tests: Debian's Chromium, driven by npm playwright-core. Node.js and npm only
+      # when missing (a machine may already have Node from another source, e.g. NodeSource,
+      # whose nodejs package conflicts with Debian's npm).
+      packages+=(chromium)
+      command -v node >/dev/null || packages+=(nodejs)
+      command -v npm >/dev/null || packages+=(npm)
+      ;;
     run) ;;
     *) echo "setup.sh: unknown group '$group' (known: run, test)" >&2; exit 2 ;;
   esac

@@ -19,6 +19,7 @@ template <auto Handler> http::handler bind(chat_app& app)
 void add_routes(http::router& router, chat_app& app)
 {
     router.get("/health", bind<health>(app));
+    router.get("/stats", bind<stats>(app));
 
     router.get("/rooms", bind<list_rooms>(app));
     router.post("/rooms", bind<create_room>(app), {.max_body_bytes = 16 * 1024});

@@ -1,5 +1,7 @@
 #include "auth/users/user_store.hpp"
 
+#include "parley/time/utc.hpp"
+
 #include <chrono>
 #include <ctime>
 
@@ -48,7 +50,7 @@ std::variant<user_record, taken> create_in(store::connection& c, new_user const&
                     .email = u.email,
                     .password_hash = u.password_hash,
                     .is_admin = u.is_admin,
-                    .created_at = iso_now()};
+                    .created_at = utc_timestamp()};
     rec.id = c.insert("INSERT INTO users (username, email, password_hash, is_admin, created_at) "
                       "VALUES ($1, $2, $3, $4, $5) RETURNING id",
                       {rec.username, rec.email, rec.password_hash, rec.is_admin, rec.created_at});
@@ -77,16 +79,6 @@ std::vector<store::migration> auth_migrations()
             " window_start INTEGER NOT NULL);"
             "CREATE INDEX login_failures_window ON login_failures (window_start);"},
     };
-}
-
-std::string iso_now()
-{
-    auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 boost::json::object to_json(user_record const& u, bool with_email)

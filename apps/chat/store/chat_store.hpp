@@ -52,6 +52,13 @@ public:
     net::awaitable<bool> remove_member(std::int64_t room_id, std::int64_t user_id);
     net::awaitable<std::vector<std::int64_t>> members(std::int64_t room_id);
 
+    struct totals {
+        std::int64_t rooms = 0;
+        std::int64_t messages = 0;
+    };
+    // Counts for /stats; messages from the rooms' seq counters (no scan of the messages table).
+    net::awaitable<totals> count_all();
+
     store::database& database() noexcept { return db_; }
 
 private:

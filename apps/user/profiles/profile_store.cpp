@@ -1,5 +1,7 @@
 #include "user/profiles/profile_store.hpp"
 
+#include "parley/time/utc.hpp"
+
 #include <chrono>
 #include <ctime>
 
@@ -24,8 +26,11 @@ profile from_row(store::row const& r)
 profile find_in(store::connection& c, std::int64_t user_id)
 {
     auto r = c.query_one(std::string(select_profile) + " WHERE user_id = $1", {user_id});
-    if (!r)
-        return profile{.user_id = user_id};
+    if (!r) {
+        profile fresh;
+        fresh.user_id = user_id;
+        return fresh;
+    }
     return from_row(*r);
 }
 
@@ -43,16 +48,6 @@ std::vector<store::migration> user_migrations()
             " rooms_created INTEGER NOT NULL DEFAULT 0,"
             " last_seen TEXT)"},
     };
-}
-
-std::string iso_now()
-{
-    auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
 }
 
 boost::json::object to_json(profile const& p)
@@ -102,7 +97,7 @@ net::awaitable<profile> profile_store::update(std::int64_t user_id, profile_chan
 
 net::awaitable<void> profile_store::add_stats(std::vector<stats_increment> const& increments)
 {
-    auto const now = iso_now();
+    auto const now = utc_timestamp();
     auto apply = [&](store::connection& c) {
         for (auto const& inc : increments) {
             std::optional<std::string> seen;

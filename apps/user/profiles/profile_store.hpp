@@ -40,7 +40,6 @@ struct stats_increment {
 };
 
 std::vector<store::migration> user_migrations();
-std::string iso_now();
 
 // Coroutines take references (GCC 12 and temporaries in co_await expressions): pass named
 // objects.

@@ -19,12 +19,16 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace parley {
 
 struct service_info {
     std::string name;               // "chat-service": logs, metrics, /health
     std::uint16_t default_port = 0; // when PARLEY_PORT / PORT are not set
+    // PARLEY_CORS_ORIGINS when it is not set (the gateway: "*", its API takes bearer tokens, not
+    // cookies).
+    std::vector<std::string> default_cors_origins = {};
 };
 
 struct service {

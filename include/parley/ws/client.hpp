@@ -4,6 +4,9 @@
 //   co_await c.send_text(R"({"type":"join","room_id":1})");
 //   while (auto msg = co_await c.read()) handle(*msg);
 //   // c.close_code() says why the server closed
+//
+// One reader and one writer may run at once (on one strand): a send waits for a pong or close
+// the reader is writing, and control frames queue behind a send in flight.
 #pragma once
 
 #include "parley/http/message.hpp"
@@ -62,6 +65,10 @@ public:
     // The next text message; nothing once the connection has ended (see close_code()). Pings are
     // answered; pongs skipped.
     net::awaitable<std::optional<std::string>> read();
+
+    // Sends a close frame without reading: for a client whose reader coroutine is running (that
+    // reader then sees the server's close reply and ends). A proxy passes a close code on this way.
+    net::awaitable<void> send_close(ws::close_code code, std::string_view reason = {});
 
     // Sends a close frame and waits (bounded) for the server's close reply.
     net::awaitable<void> close(ws::close_code code = close_code::normal, std::string_view reason = {});

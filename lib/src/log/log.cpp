@@ -1,5 +1,7 @@
 #include "parley/log/log.hpp"
 
+#include "parley/time/utc.hpp"
+
 #include "log/sink.hpp"
 
 #include <atomic>
@@ -47,26 +49,6 @@ std::string_view level_name(level l)
         return "error";
     }
     return "unknown";
-}
-
-// 2026-11-26T09:41:07.123Z
-std::string utc_timestamp()
-{
-    using namespace std::chrono;
-    auto const now = system_clock::now();
-    auto const ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::time_t const t = system_clock::to_time_t(now);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char buf[32];
-    auto const n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::string out(buf, n);
-    out += '.';
-    out += static_cast<char>('0' + ms / 100);
-    out += static_cast<char>('0' + ms / 10 % 10);
-    out += static_cast<char>('0' + ms % 10);
-    out += 'Z';
-    return out;
 }
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0 if it is invalid (overlong forms,
@@ -170,7 +152,7 @@ void write(level l, std::string_view message, boost::json::object fields)
     try {
         boost::json::object line(fields.storage());
         line.reserve(4 + fields.size());
-        line.emplace("time", utc_timestamp());
+        line.emplace("time", utc_timestamp_ms());
         line.emplace("level", level_name(l));
         line.emplace("service", *service_name.load());
         line.emplace("message", message);

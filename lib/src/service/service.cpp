@@ -1,6 +1,7 @@
 #include "parley/service/service.hpp"
 
 #include "parley/log/log.hpp"
+#include "parley/service/instance.hpp"
 
 #include <cstdio>
 #include <thread>
@@ -24,7 +25,7 @@ http::server_options server_options_from(config const& cfg, service_info const& 
     o.address = cfg.string({"PARLEY_BIND"}, "0.0.0.0");
     // 0 asks for an ephemeral port (integration tests read the bound port from the log).
     o.port = static_cast<std::uint16_t>(cfg.integer({"PARLEY_PORT", "PORT"}, info.default_port, 0, 65535));
-    o.cors_origins = cfg.list({"PARLEY_CORS_ORIGINS"}, {});
+    o.cors_origins = cfg.list({"PARLEY_CORS_ORIGINS"}, info.default_cors_origins);
     o.max_body_bytes = cfg.bytes({"PARLEY_MAX_BODY_BYTES"}, o.max_body_bytes);
     o.request_timeout = cfg.duration({"PARLEY_REQUEST_TIMEOUT"}, o.request_timeout);
     o.idle_timeout = cfg.duration({"PARLEY_IDLE_TIMEOUT"}, o.idle_timeout);
@@ -41,6 +42,7 @@ int run_service(service_info info, std::function<void(service&)> setup)
         cfg.production(); // validates PARLEY_ENV early
         rt = std::make_unique<runtime>(runtime_options_from(cfg));
         server = std::make_unique<http::server>(*rt, server_options_from(cfg, info));
+        expose_instance(*server, info.name); // first: its middleware counts every request
         service svc{cfg, *rt, *server, info};
         setup(svc);
         server->listen();

@@ -82,6 +82,8 @@ struct client::impl {
     std::string out;
     std::string pending_control;
     bool writing = false;
+    bool data_waiting = false;
+    net::steady_timer write_idle{socket.get_executor()};
     bool close_sent = false;
     bool ended = false;
     xorshift64 rng;
@@ -189,19 +191,32 @@ net::awaitable<std::exception_ptr> client::impl::handshake_noexcept(std::string 
 net::awaitable<void> client::impl::write(detail::opcode op, std::string_view payload, bool raw)
 {
     bool const control = static_cast<unsigned>(op) & 0x8;
-    if (writing) {
-        if (!control)
-            throw std::logic_error("ws::client: concurrent sends");
+    if (writing && control) {
         if (pending_control.size() < max_pending_control_bytes)
             detail::append_masked_frame(pending_control, op, payload,
                                         static_cast<std::uint32_t>(rng.next()));
         co_return;
     }
+    // A data frame waits for the reader's pong or close in flight (one writer at a time; a
+    // second concurrent send is a caller bug).
+    if (writing && data_waiting)
+        throw std::logic_error("ws::client: concurrent sends");
+    while (writing) {
+        data_waiting = true;
+        write_idle.expires_at(net::steady_timer::time_point::max());
+        co_await write_idle.async_wait(use_tuple);
+        data_waiting = false;
+    }
     writing = true;
     struct reset_flag {
         bool& flag;
-        ~reset_flag() { flag = false; }
-    } reset{writing};
+        net::steady_timer& idle;
+        ~reset_flag()
+        {
+            flag = false;
+            idle.cancel(); // wakes a data frame waiting for this write
+        }
+    } reset{writing, write_idle};
     out.clear();
     if (raw)
         out.assign(payload);
@@ -351,6 +366,18 @@ net::awaitable<std::optional<std::string>> client::read()
             co_return std::nullopt;
         }
         d.read_end = n;
+    }
+}
+
+net::awaitable<void> client::send_close(ws::close_code code, std::string_view reason)
+{
+    auto& d = *impl_;
+    if (d.ended || d.close_sent)
+        co_return;
+    try {
+        co_await d.write_close(code, reason);
+    } catch (boost::system::system_error const&) {
+        d.shut();
     }
 }
 

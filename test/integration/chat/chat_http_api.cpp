@@ -124,6 +124,7 @@ BOOST_AUTO_TEST_CASE(history_pages_with_limit_before_and_after)
     chat_server srv(env{{"PARLEY_CHAT_MESSAGES_PER_SECOND", "100000"}, {"PARLEY_CHAT_MESSAGE_BURST", "100000"}});
     test::run_coro([&] { return post_messages(srv.port(), srv.token(1, "u"), 1, 120); }, std::chrono::seconds(60));
     BOOST_TEST(seqs_of(srv.get("/rooms/1/messages")) == range(71, 120), boost::test_tools::per_element());
+    BOOST_TEST(srv.get("/stats").json() == bj::parse(R"({"rooms":1,"messages":120})"));
     BOOST_TEST(seqs_of(srv.get("/rooms/1/messages?limit=100")) == range(21, 120), boost::test_tools::per_element());
     BOOST_TEST(seqs_of(srv.get("/rooms/1/messages?limit=5&before=11")) == range(6, 10), boost::test_tools::per_element());
     BOOST_TEST(seqs_of(srv.get("/rooms/1/messages?limit=5&after=3")) == range(4, 8), boost::test_tools::per_element());

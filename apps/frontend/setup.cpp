@@ -1,0 +1,73 @@
+#include "setup.hpp"
+
+#include "frontend.hpp"
+#include "routes.hpp"
+
+#include "parley/log/log.hpp"
+
+#include <algorithm>
+
+namespace parley::frontend {
+
+namespace {
+
+// A Host header's host part, when it is a plain name or address (anything else: loopback).
+std::string page_host(http::request_context const& ctx)
+{
+    auto host = std::string(ctx.request().headers.get("Host").value_or("127.0.0.1"));
+    if (!host.empty() && host.front() == '[') { // [v6]:port
+        auto end = host.find(']');
+        if (end == std::string::npos)
+            return "127.0.0.1";
+        host = host.substr(0, end + 1);
+    } else {
+        host = host.substr(0, host.find(':'));
+    }
+    bool const plain = !host.empty() && host.size() <= 253 &&
+                       std::all_of(host.begin(), host.end(), [](unsigned char c) {
+                           return std::isalnum(c) || c == '.' || c == '-' || c == '[' || c == ']' || c == ':';
+                       });
+    return plain ? host : "127.0.0.1";
+}
+
+} // namespace
+
+std::string gateway_origin(frontend_state const& fs, http::request_context const& ctx)
+{
+    if (fs.gateway_public_url)
+        return *fs.gateway_public_url;
+    return "http://" + page_host(ctx) + ":" + std::to_string(fs.gateway_port);
+}
+
+std::string content_security_policy(std::string const& gateway)
+{
+    std::string ws = gateway.rfind("https://", 0) == 0 ? "wss://" + gateway.substr(8) : "ws://" + gateway.substr(7);
+    return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+           "connect-src 'self' " + gateway + " " + ws + "; object-src 'none'; base-uri 'none'; "
+           "frame-ancestors 'none'; form-action 'self'";
+}
+
+void setup(service& svc)
+{
+    auto const& cfg = svc.config;
+    auto* fs = new frontend_state{
+        .runtime = svc.runtime,
+        .assets = cfg.string({"PARLEY_ASSETS_DIR"}, PARLEY_DEFAULT_ASSETS_DIR),
+        .gateway_public_url = cfg.optional_string({"PARLEY_GATEWAY_PUBLIC_URL"}),
+        .gateway_port = cfg.port({"PARLEY_GATEWAY_PUBLIC_PORT"}, 5000),
+    };
+    if (fs->gateway_public_url) {
+        auto& url = *fs->gateway_public_url;
+        while (!url.empty() && url.back() == '/')
+            url.pop_back();
+        if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+            throw config_error("PARLEY_GATEWAY_PUBLIC_URL must start with http:// or https://");
+    }
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(fs->assets / "index.html", ec))
+        throw config_error("PARLEY_ASSETS_DIR (" + fs->assets.string() + ") has no index.html");
+    log::info("serving assets", {{"dir", fs->assets.string()}});
+    add_routes(svc.server, *fs);
+}
+
+} // namespace parley::frontend

@@ -1,0 +1,11 @@
+#pragma once
+
+#include "parley/service/service.hpp"
+
+namespace parley::frontend {
+
+// Reads PARLEY_ASSETS_DIR and the gateway's public address (docs/configuration.md, "frontend")
+// and registers the routes.
+void setup(service& svc);
+
+} // namespace parley::frontend

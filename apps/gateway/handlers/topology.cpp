@@ -1,0 +1,66 @@
+#include "gather.hpp"
+#include "handlers/handlers.hpp"
+
+#include "parley/http/error.hpp"
+
+namespace parley::gateway {
+
+namespace {
+
+// One instance as the gateway sees it: its address, whether it answered, and what it reported.
+net::awaitable<boost::json::value> instance(http::client& probe, std::string address)
+{
+    auto report = co_await probe_json(probe, "/internal/instance");
+    boost::json::object out;
+    out["address"] = address;
+    out["up"] = report.is_object();
+    if (auto const* o = report.if_object())
+        for (auto const& [key, value] : *o)
+            out[key] = value;
+    co_return out;
+}
+
+net::awaitable<boost::json::value> service_instances(std::string name, upstream& u)
+{
+    std::vector<net::awaitable<boost::json::value>> asks;
+    for (std::size_t i = 0; i < u.addresses.size(); ++i)
+        asks.push_back(instance(*u.probes[i], u.addresses[i]));
+    boost::json::array instances;
+    for (auto& i : co_await gather(std::move(asks)))
+        instances.push_back(std::move(i));
+    co_return boost::json::object{{"name", name}, {"instances", std::move(instances)}};
+}
+
+net::awaitable<boost::json::value> gateway_instance(gateway_state& g)
+{
+    auto options = g.probe_options;
+    options.addresses = {g.self_host + ":" + std::to_string(g.server.port())};
+    http::client self(co_await net::this_coro::executor, options);
+    auto report = co_await instance(self, options.addresses.front());
+    co_return boost::json::object{{"name", "gateway"}, {"instances", boost::json::array{report}}};
+}
+
+} // namespace
+
+net::awaitable<http::response> topology(gateway_state& g, http::request_context& ctx)
+{
+    if (!ctx.user().is_admin)
+        throw http::forbidden("Admin access required");
+    std::vector<net::awaitable<boost::json::value>> asks;
+    asks.push_back(service_instances("frontend", *g.frontend));
+    asks.push_back(gateway_instance(g));
+    asks.push_back(service_instances("auth", g.auth));
+    asks.push_back(service_instances("user", g.user));
+    asks.push_back(service_instances("chat", g.chat));
+    boost::json::array services;
+    for (auto& s : co_await gather(std::move(asks)))
+        services.push_back(std::move(s));
+    // Who talks to whom: the browser loads the page from the frontend and calls the gateway;
+    // the gateway forwards to the three services; chat counts messages in the user service.
+    boost::json::array links = {
+        {"browser", "frontend"}, {"browser", "gateway"}, {"gateway", "auth"},
+        {"gateway", "user"},     {"gateway", "chat"},    {"chat", "user"}};
+    co_return http::json({{"services", std::move(services)}, {"links", std::move(links)}});
+}
+
+} // namespace parley::gateway
