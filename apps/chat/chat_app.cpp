@@ -34,6 +34,7 @@ ws::session_options ws_options_from(config const& cfg)
     o.ping_interval = cfg.duration({"PARLEY_WS_PING_INTERVAL"}, o.ping_interval);
     o.idle_timeout = cfg.duration({"PARLEY_WS_IDLE_TIMEOUT"}, o.idle_timeout);
     o.close_timeout = cfg.duration({"PARLEY_WS_CLOSE_TIMEOUT"}, o.close_timeout);
+    o.no_delay = cfg.boolean({"PARLEY_WS_NODELAY"}, o.no_delay);
     return o;
 }
 

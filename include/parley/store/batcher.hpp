@@ -186,8 +186,13 @@ private:
             for (std::size_t i = 0; i < batch.size(); ++i) {
                 auto& p = batch[i];
                 Result r = error ? Result{} : std::move(results[i]);
-                auto ex = p.work;
-                net::post(ex, net::append(std::move(p.done), error, std::move(r)));
+                // The work guard ends inside the completion, on the submitter's thread: once a
+                // submitter has resumed, its io_context may be gone (see database::run).
+                auto target = net::prefer(net::any_io_executor(p.work), net::execution::outstanding_work.untracked);
+                auto complete = [done = std::move(p.done), error, r = std::move(r), work = std::move(p.work)]() mutable {
+                    std::move(done)(error, std::move(r));
+                };
+                net::post(target, std::move(complete));
             }
         }
     }

@@ -581,10 +581,10 @@ net::awaitable<void> serve(net::ip::tcp::socket socket, std::string buffered,
                            session_tracker& tracker)
 {
     auto const executor = socket.get_executor();
-    // Frames leave as soon as they are sent: with Nagle on, a second small frame (an ack after a
-    // broadcast) waits for the peer's delayed ACK, 40 ms per round trip.
-    boost::system::error_code ignored;
-    socket.set_option(net::ip::tcp::no_delay(true), ignored);
+    if (options.no_delay) { // see session_options::no_delay
+        boost::system::error_code ignored;
+        socket.set_option(net::ip::tcp::no_delay(true), ignored);
+    }
     auto s = std::make_shared<server_session>(std::move(socket), std::move(buffered), std::move(h),
                                               std::move(options), std::move(remote_address),
                                               std::move(subprotocol));
