@@ -1,5 +1,6 @@
 #include "chat_app.hpp"
 
+#include "parley/ws/flush_scope.hpp"
 #include "parley/auth/keys_config.hpp"
 #include "parley/log/log.hpp"
 #include "realtime/events.hpp"
@@ -49,6 +50,9 @@ std::string database_url(config const& cfg)
 message_writer::committed_fn publish_committed(chat_app& app)
 {
     return [&app](std::span<write_op> ops, std::span<write_result> results) {
+        // Everything this batch sends to one session leaves in one write: under load batches
+        // grow, and with them the coalescing.
+        ws::flush_scope one_write_per_session;
         for (std::size_t i = 0; i < ops.size(); ++i) {
             if (auto const* p = std::get_if<post_result>(&results[i])) {
                 if (p->outcome != post_result::stored)

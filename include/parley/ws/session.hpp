@@ -38,8 +38,8 @@ struct session_options {
     std::chrono::milliseconds idle_timeout{60'000};  // close (1001) when quiet this long
     std::chrono::milliseconds close_timeout{5'000};  // wait this long for the peer's close reply
     // TCP_NODELAY. On by default: with Nagle, a second small frame to an idle peer (an ack after
-    // a broadcast) waits for the peer's delayed ACK, up to 40 ms. Off, the kernel coalesces small
-    // frames under heavy fan-out (bench/run_fanout.sh 2000: about half the CPU per delivery).
+    // a broadcast) waits for the peer's delayed ACK, up to 40 ms. Coalescing under load comes
+    // from the session's queue and ws::flush_scope instead.
     bool no_delay = true;
     // Allowed Origin header values; empty allows any. A mismatch refuses the upgrade with 403.
     std::vector<std::string> allowed_origins;

@@ -1,5 +1,7 @@
 #include "ws/server_session.hpp"
 
+#include "parley/ws/flush_scope.hpp"
+
 #include "parley/log/log.hpp"
 
 #include "parley/http/error.hpp"
@@ -8,6 +10,8 @@
 #include "ws/stats.hpp"
 
 #include <algorithm>
+#include <array>
+#include <span>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -18,6 +22,7 @@
 #include <vector>
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 namespace parley::ws::detail {
 
@@ -169,6 +174,17 @@ private:
     // Executor only.
     void start_close(close_code code, std::string_view reason);
     void queue_control(frame f);
+
+public:
+    // Writes what a flush_scope queued (any thread).
+    void flush();
+
+private:
+    // With direct_writing_ set by the caller: one non-blocking send of `frames` from this thread,
+    // the unsent rest queued for the writer.
+    // `spent` (the direct writer's own vector) is cleared before the next direct writer may start.
+    void write_directly(std::span<frame> frames, std::vector<frame>* spent = nullptr);
+    void wake_writer();
     void maybe_finish();
     void finish();
     std::size_t drop_queue_locked();
@@ -196,6 +212,8 @@ private:
     // queued): the writer must not write meanwhile, and is woken afterwards if it asked to be.
     bool direct_writing_ = false;
     bool wake_after_direct_ = false;
+    bool in_flush_scope_ = false; // listed in this thread's open flush_scope
+    std::vector<frame> direct_batch_; // flush()'s frames, owned by whoever set direct_writing_
     std::atomic<bool> control_pending_{false}; // control frames go first: no direct write then
     std::atomic<std::size_t> queued_bytes_{0};
 
@@ -226,6 +244,14 @@ std::size_t server_session::drop_queue_locked()
     return dropped;
 }
 
+namespace {
+
+// The sessions sent to inside this thread's open flush_scope (outermost scope flushes them).
+thread_local int flush_depth = 0;
+thread_local std::vector<std::shared_ptr<server_session>> flush_pending;
+
+} // namespace
+
 bool server_session::send(frame f)
 {
     if (!f)
@@ -233,12 +259,13 @@ bool server_session::send(frame f)
     std::size_t const size = f.size();
     bool wake = false;
     bool write_now = false;
+    bool list_for_flush = false;
     std::size_t dropped = 0;
     {
         std::lock_guard lock(mutex_);
         if (!accepting_)
             return false;
-        if (writer_waiting_ && queue_.empty() && !direct_writing_ &&
+        if (flush_depth == 0 && writer_waiting_ && queue_.empty() && !direct_writing_ &&
             !control_pending_.load(std::memory_order_acquire)) {
             // The common case below saturation: an idle connection. Writing from this thread
             // with one non-blocking send() spares the wake-up of the writer (a post, a timer
@@ -253,37 +280,16 @@ bool server_session::send(frame f)
             queue_.push_back(std::move(f));
             queue_bytes_ += size;
             queued_bytes_.store(queue_bytes_, std::memory_order_relaxed);
-            if (!direct_writing_) // else the direct writer wakes the writer when it is done
+            if (flush_depth > 0) // written when the scope closes
+                list_for_flush = !std::exchange(in_flush_scope_, true);
+            else if (!direct_writing_) // else the direct writer wakes the writer when it is done
                 wake = std::exchange(writer_waiting_, false);
         }
     }
-    if (write_now) {
-        auto const wire = f.wire();
-        auto const n = ::send(socket_.native_handle(), wire.data(), wire.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-        auto const written = n > 0 ? static_cast<std::size_t>(n) : 0;
-        {
-            std::lock_guard lock(mutex_);
-            direct_writing_ = false;
-            if (written < wire.size()) {
-                // Socket buffer full (or an error the writer will meet): the rest goes first in
-                // the queue, for the writer.
-                queue_.insert(queue_.begin(), written == 0 ? std::move(f) : frame::encoded(wire.substr(written)));
-                queue_bytes_ += wire.size() - written;
-                queued_bytes_.store(queue_bytes_, std::memory_order_relaxed);
-                wake = true;
-            } else {
-                wake = !queue_.empty() || wake_after_direct_;
-            }
-            wake_after_direct_ = false;
-            if (wake)
-                wake = std::exchange(writer_waiting_, false);
-        }
-        if (written == wire.size()) {
-            auto& s = stats();
-            s.messages_out.inc(1);
-            s.writes.inc(1);
-        }
-    }
+    if (write_now)
+        write_directly(std::span<frame>(&f, 1));
+    if (list_for_flush)
+        flush_pending.push_back(self());
     if (dropped) {
         auto& s = stats();
         s.frames_dropped.inc(dropped);
@@ -293,10 +299,94 @@ bool server_session::send(frame f)
         });
         return false;
     }
-    // Only the idle-to-busy transition costs a wake-up; the timer is touched on the executor only.
     if (wake)
-        net::dispatch(executor_, [self = self()] { self->wake_timer_.cancel(); });
+        wake_writer();
     return true;
+}
+
+void server_session::flush()
+{
+    bool write_now = false;
+    bool wake = false;
+    {
+        std::lock_guard lock(mutex_);
+        in_flush_scope_ = false;
+        if (queue_.empty())
+            return;
+        if (writer_waiting_ && !direct_writing_ && !control_pending_.load(std::memory_order_acquire)) {
+            direct_writing_ = true;
+            write_now = true;
+            direct_batch_.swap(queue_); // both keep their capacity: no allocation per flush
+            queue_bytes_ = 0;
+            queued_bytes_.store(0, std::memory_order_relaxed);
+        } else if (!direct_writing_) {
+            wake = std::exchange(writer_waiting_, false);
+        }
+    }
+    if (write_now)
+        write_directly(direct_batch_, &direct_batch_);
+    else if (wake)
+        wake_writer();
+}
+
+void server_session::write_directly(std::span<frame> frames, std::vector<frame>* spent)
+{
+    constexpr std::size_t max_iov = 64;
+    std::array<iovec, max_iov> iov;
+    std::size_t const count = std::min(frames.size(), max_iov);
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        auto const wire = frames[i].wire();
+        iov[i] = iovec{const_cast<char*>(wire.data()), wire.size()};
+        total += wire.size();
+    }
+    msghdr msg{};
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = count;
+    auto const n = ::sendmsg(socket_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    std::size_t written = n > 0 ? static_cast<std::size_t>(n) : 0;
+
+    // What did not go out: a partly written frame's rest, then the unwritten frames.
+    std::vector<frame> rest;
+    std::size_t sent_frames = 0, rest_bytes = 0;
+    for (auto& f : frames) {
+        if (written >= f.size()) {
+            written -= f.size();
+            ++sent_frames;
+            continue;
+        }
+        rest.push_back(written == 0 ? std::move(f) : frame::encoded(f.wire().substr(written)));
+        rest_bytes += rest.back().size();
+        written = 0;
+    }
+    bool wake;
+    {
+        std::lock_guard lock(mutex_);
+        if (spent)
+            spent->clear();
+        direct_writing_ = false;
+        if (!rest.empty()) {
+            // Socket buffer full (or an error the writer will meet): the rest goes first.
+            queue_.insert(queue_.begin(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
+            queue_bytes_ += rest_bytes;
+            queued_bytes_.store(queue_bytes_, std::memory_order_relaxed);
+        }
+        wake = !queue_.empty() || wake_after_direct_;
+        wake_after_direct_ = false;
+        if (wake)
+            wake = std::exchange(writer_waiting_, false);
+    }
+    auto& s = stats();
+    s.messages_out.inc(sent_frames);
+    s.writes.inc(1);
+    if (wake)
+        wake_writer();
+}
+
+// Only the idle-to-busy transition costs a wake-up; the timer is touched on the executor only.
+void server_session::wake_writer()
+{
+    net::dispatch(executor_, [self = self()] { self->wake_timer_.cancel(); });
 }
 
 void server_session::close(close_code code, std::string_view reason)
@@ -593,3 +683,19 @@ net::awaitable<void> serve(net::ip::tcp::socket socket, std::string buffered,
 }
 
 } // namespace parley::ws::detail
+
+namespace parley::ws {
+
+flush_scope::flush_scope() noexcept { ++detail::flush_depth; }
+
+flush_scope::~flush_scope()
+{
+    if (--detail::flush_depth > 0)
+        return;
+    auto sessions = std::move(detail::flush_pending);
+    detail::flush_pending.clear();
+    for (auto& s : sessions)
+        s->flush();
+}
+
+} // namespace parley::ws

@@ -1,4 +1,5 @@
 // Server sessions over real sockets: ws::detail::upgrade_response + serve behind a test acceptor.
+#include "parley/ws/flush_scope.hpp"
 #include "ws/stats.hpp"
 #include "support/run.hpp"
 #include "unit/ws/ws_test_support.hpp"
@@ -316,6 +317,34 @@ BOOST_AUTO_TEST_CASE(frames_sent_from_another_thread_arrive_in_order_exactly_onc
     auto const out = ws::detail::stats().messages_out.value() - out_before;
     BOOST_TEST(out >= static_cast<std::uint64_t>(count));
     BOOST_TEST_MESSAGE("10000 frames in " << writes << " socket writes");
+}
+
+BOOST_AUTO_TEST_CASE(a_flush_scope_writes_a_burst_in_one_system_call)
+{
+    echo_server s({}, false);
+    constexpr int count = 50;
+    run_coro([&]() -> net::awaitable<void> {
+        auto c = co_await connect(s.server.port());
+        BOOST_TEST_REQUIRE(s.rec->wait([](recorder& r) { return r.opens == 1; }));
+        auto session = s.rec->session(0);
+        BOOST_TEST_REQUIRE(session != nullptr);
+        auto const writes_before = ws::detail::stats().writes.value();
+        std::thread sender([&] {
+            ws::flush_scope burst;
+            for (int i = 0; i < count; ++i)
+                session->send(ws::frame::text(std::to_string(i)));
+            // Nothing is written before the scope closes.
+            BOOST_TEST(ws::detail::stats().writes.value() == writes_before);
+        });
+        sender.join();
+        BOOST_TEST(ws::detail::stats().writes.value() - writes_before == 1u);
+        for (int expected = 0; expected < count; ++expected) {
+            auto const m = co_await c.read();
+            BOOST_TEST_REQUIRE(m.has_value());
+            BOOST_TEST_REQUIRE(*m == std::to_string(expected));
+        }
+        co_await c.close();
+    });
 }
 
 BOOST_AUTO_TEST_CASE(frames_from_several_threads_keep_per_thread_order)
