@@ -15,6 +15,22 @@ auth::identity identity_of(user_record const& u)
     return {.user_id = u.id, .username = u.username, .is_admin = u.is_admin};
 }
 
+// Request bodies: every field optional, so that a missing one gets the original's message.
+struct register_body {
+    std::optional<std::string> username, email, password;
+};
+BOOST_DESCRIBE_STRUCT(register_body, (), (username, email, password))
+
+struct login_body {
+    std::optional<std::string> username, password;
+};
+BOOST_DESCRIBE_STRUCT(login_body, (), (username, password))
+
+struct verify_body {
+    std::optional<std::string> token;
+};
+BOOST_DESCRIBE_STRUCT(verify_body, (), (token))
+
 void reject_if(problem const& p)
 {
     if (p)
@@ -31,22 +47,9 @@ void reject_taken(taken t)
 
 } // namespace
 
-std::optional<std::string> string_field(boost::json::object const& body, std::string_view name)
-{
-    auto const* v = body.if_contains(name);
-    if (!v || v->is_null())
-        return std::nullopt;
-    if (!v->is_string())
-        throw http::bad_request("Field '" + std::string(name) + "' must be a string");
-    return std::string(v->get_string());
-}
-
 net::awaitable<http::response> register_user(auth_state& s, http::request_context& ctx)
 {
-    auto const body = ctx.json_object();
-    auto username = string_field(body, "username");
-    auto email = string_field(body, "email");
-    auto password = string_field(body, "password");
+    auto const [username, email, password] = ctx.json_body<register_body>();
     if (!username || !email || !password)
         throw http::bad_request("Missing required fields");
     reject_if(check_username(*username));
@@ -71,9 +74,7 @@ net::awaitable<http::response> register_user(auth_state& s, http::request_contex
 
 net::awaitable<http::response> login(auth_state& s, http::request_context& ctx)
 {
-    auto const body = ctx.json_object();
-    auto username = string_field(body, "username");
-    auto password = string_field(body, "password");
+    auto const [username, password] = ctx.json_body<login_body>();
     if (!username || !password || username->empty() || password->empty())
         throw http::bad_request("Missing username or password");
     if (username->size() > max_login_username_bytes || password->size() > max_login_password_bytes)
@@ -111,8 +112,7 @@ net::awaitable<http::response> login(auth_state& s, http::request_context& ctx)
 
 net::awaitable<http::response> verify_token(auth_state& s, http::request_context& ctx)
 {
-    auto const body = ctx.json_object();
-    auto token = string_field(body, "token");
+    auto const [token] = ctx.json_body<verify_body>();
     if (!token || token->empty())
         throw http::bad_request("Missing token");
     auto who = s.verifier->verify(*token);

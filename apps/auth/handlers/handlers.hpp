@@ -20,7 +20,5 @@ net::awaitable<http::response> list_users(auth_state& s, http::request_context& 
 net::awaitable<http::response> get_user(auth_state& s, http::request_context& ctx);
 net::awaitable<http::response> count_users(auth_state& s, http::request_context& ctx);
 
-// A string member of a JSON body: nothing when absent or null, 400 naming it when another type.
-std::optional<std::string> string_field(boost::json::object const& body, std::string_view name);
 
 } // namespace parley::auth_app

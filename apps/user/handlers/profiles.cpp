@@ -17,16 +17,10 @@ std::int64_t user_id_param(http::request_context& ctx)
     return id;
 }
 
-// A string member: nothing when absent or null, 400 naming it when another type.
-std::optional<std::string> string_field(boost::json::object const& body, std::string_view name)
-{
-    auto const* v = body.if_contains(name);
-    if (!v || v->is_null())
-        return std::nullopt;
-    if (!v->is_string())
-        throw http::bad_request("Field '" + std::string(name) + "' must be a string");
-    return std::string(v->get_string());
-}
+struct profile_body {
+    std::optional<std::string> avatar, bio;
+};
+BOOST_DESCRIBE_STRUCT(profile_body, (), (avatar, bio))
 
 } // namespace
 
@@ -54,9 +48,8 @@ net::awaitable<http::response> update_profile(user_state& s, http::request_conte
     if (caller.user_id != user_id && !caller.is_admin)
         throw http::forbidden("Unauthorized");
 
-    auto const body = ctx.json_object();
-    profile_changes changes{.avatar = string_field(body, "avatar"),
-                            .bio = string_field(body, "bio")};
+    auto body = ctx.json_body<profile_body>();
+    profile_changes changes{.avatar = std::move(body.avatar), .bio = std::move(body.bio)};
     if (changes.avatar) {
         if (auto problem = check_avatar(*changes.avatar))
             throw http::bad_request(*problem);
