@@ -12,12 +12,6 @@ net::awaitable<http::response> health(http::request_context&)
     co_return http::json({{"status", "healthy"}, {"service", "auth-service"}});
 }
 
-// Binds a handler to the shared state (a plain lambda returning the handler's awaitable).
-template <auto Handler> http::handler with(std::shared_ptr<auth_state> const& state)
-{
-    return [state](http::request_context& ctx) { return Handler(*state, ctx); };
-}
-
 } // namespace
 
 void add_routes(http::router& r, std::shared_ptr<auth_state> const& state)
@@ -25,12 +19,12 @@ void add_routes(http::router& r, std::shared_ptr<auth_state> const& state)
     // Bodies here are a few short strings: refuse anything bigger before reading it.
     constexpr http::route_options small_body{.max_body_bytes = 16 * 1024};
     r.get("/health", health);
-    r.post("/register", with<register_user>(state), small_body);
-    r.post("/login", with<login>(state), small_body);
-    r.post("/verify", with<verify_token>(state), small_body);
-    r.get("/users", with<list_users>(state));
-    r.get("/users/count", with<count_users>(state));
-    r.get("/users/{id:int}", with<get_user>(state));
+    r.post("/register", http::bind<register_user>(state), small_body);
+    r.post("/login", http::bind<login>(state), small_body);
+    r.post("/verify", http::bind<verify_token>(state), small_body);
+    r.get("/users", http::bind<list_users>(state));
+    r.get("/users/count", http::bind<count_users>(state));
+    r.get("/users/{id:int}", http::bind<get_user>(state));
 }
 
 } // namespace parley::auth_app

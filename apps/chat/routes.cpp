@@ -6,30 +6,20 @@
 
 namespace parley::chat {
 
-namespace {
-
-// Binds a handler to the app (the lambda is not a coroutine: it returns the handler's awaitable).
-template <auto Handler> http::handler bind(chat_app& app)
-{
-    return [&app](http::request_context& ctx) { return Handler(app, ctx); };
-}
-
-} // namespace
-
 void add_routes(http::router& router, chat_app& app)
 {
-    router.get("/health", bind<health>(app));
-    router.get("/stats", bind<stats>(app));
+    router.get("/health", http::bind<health>(app));
+    router.get("/stats", http::bind<stats>(app));
 
-    router.get("/rooms", bind<list_rooms>(app));
-    router.post("/rooms", bind<create_room>(app), {.max_body_bytes = 16 * 1024});
-    router.get("/rooms/{id:int}", bind<get_room>(app));
-    router.get("/rooms/{id:int}/messages", bind<list_messages>(app));
-    router.get("/rooms/{id:int}/online", bind<online_users>(app));
+    router.get("/rooms", http::bind<list_rooms>(app));
+    router.post("/rooms", http::bind<create_room>(app), {.max_body_bytes = 16 * 1024});
+    router.get("/rooms/{id:int}", http::bind<get_room>(app));
+    router.get("/rooms/{id:int}/messages", http::bind<list_messages>(app));
+    router.get("/rooms/{id:int}/online", http::bind<online_users>(app));
 
-    router.get("/rooms/{id:int}/members", bind<list_members>(app));
-    router.post("/rooms/{id:int}/members/{user_id:int}", bind<add_member>(app));
-    router.del("/rooms/{id:int}/members/{user_id:int}", bind<remove_member>(app));
+    router.get("/rooms/{id:int}/members", http::bind<list_members>(app));
+    router.post("/rooms/{id:int}/members/{user_id:int}", http::bind<add_member>(app));
+    router.del("/rooms/{id:int}/members/{user_id:int}", http::bind<remove_member>(app));
 
     auto accept = [&app](http::request_context&) -> std::shared_ptr<ws::handler> {
         return std::make_shared<connection>(app);

@@ -5,22 +5,13 @@
 
 namespace parley::frontend {
 
-namespace {
-
-template <auto Handler> http::handler bind(frontend_state& fs)
-{
-    return [&fs](http::request_context& ctx) { return Handler(fs, ctx); };
-}
-
-} // namespace
-
 void add_routes(http::server& server, frontend_state& fs)
 {
     auto& r = server.routes();
-    r.get("/health", bind<health>(fs));
-    r.get("/config.json", bind<app_config>(fs));
-    r.get("/", bind<serve_file>(fs));
-    r.get("/{file:path}", bind<serve_file>(fs));
+    r.get("/health", http::bind<health>(fs));
+    r.get("/config.json", http::bind<app_config>(fs));
+    r.get("/", http::bind<serve_file>(fs));
+    r.get("/{file:path}", http::bind<serve_file>(fs));
 
     // Not a coroutine: it adds headers and hands on.
     auto security_headers = [&fs](http::request_context& ctx, http::next_handler const& next) {

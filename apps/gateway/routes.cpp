@@ -21,11 +21,6 @@ http::handler to(upstream& u, std::string_view prefix)
     };
 }
 
-template <auto Handler> http::handler own(gateway_state& g)
-{
-    return [&g](http::request_context& ctx) { return Handler(g, ctx); };
-}
-
 constexpr http::route_options small_body{.max_body_bytes = 16 * 1024};
 constexpr http::route_options profile_body{.max_body_bytes = 64 * 1024};
 
@@ -33,9 +28,9 @@ constexpr http::route_options profile_body{.max_body_bytes = 64 * 1024};
 
 void add_routes(http::router& r, gateway_state& g, ws::session_options ws_options)
 {
-    r.get("/health", own<health>(g));
-    r.get("/api/stats", own<stats>(g));
-    r.get("/api/admin/topology", own<topology>(g));
+    r.get("/health", http::bind<health>(g));
+    r.get("/api/stats", http::bind<stats>(g));
+    r.get("/api/admin/topology", http::bind<topology>(g));
 
     // Auth service.
     r.post("/api/auth/register", to(g.auth, "/api/auth"), small_body);

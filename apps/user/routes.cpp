@@ -12,11 +12,6 @@ net::awaitable<http::response> health(http::request_context&)
     co_return http::json({{"status", "healthy"}, {"service", "user-service"}});
 }
 
-template <auto Handler> http::handler with(std::shared_ptr<user_state> const& state)
-{
-    return [state](http::request_context& ctx) { return Handler(*state, ctx); };
-}
-
 } // namespace
 
 void add_routes(http::router& r, std::shared_ptr<user_state> const& state)
@@ -24,11 +19,11 @@ void add_routes(http::router& r, std::shared_ptr<user_state> const& state)
     constexpr http::route_options small_body{.max_body_bytes = 16 * 1024};
     constexpr http::route_options batch_body{.max_body_bytes = 256 * 1024};
     r.get("/health", health);
-    r.get("/profiles", with<list_profiles>(state));
-    r.get("/profiles/{user_id:int}", with<get_profile>(state));
-    r.put("/profiles/{user_id:int}", with<update_profile>(state), small_body);
-    r.post("/profiles/{user_id:int}/stats", with<add_stats>(state), small_body);
-    r.post("/stats/batch", with<add_stats_batch>(state), batch_body);
+    r.get("/profiles", http::bind<list_profiles>(state));
+    r.get("/profiles/{user_id:int}", http::bind<get_profile>(state));
+    r.put("/profiles/{user_id:int}", http::bind<update_profile>(state), small_body);
+    r.post("/profiles/{user_id:int}/stats", http::bind<add_stats>(state), small_body);
+    r.post("/stats/batch", http::bind<add_stats_batch>(state), batch_body);
 }
 
 } // namespace parley::user_app

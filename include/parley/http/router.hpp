@@ -20,6 +20,19 @@ namespace parley::http {
 
 using handler = std::function<net::awaitable<response>(request_context&)>;
 
+// A handler that takes the service's state first, bound to it:
+//   net::awaitable<http::response> list_rooms(chat_app& app, http::request_context& ctx);
+//   router.get("/rooms", http::bind<list_rooms>(app));
+// (The lambda is not a coroutine: it returns the handler's awaitable.)
+template <auto Handler, class State> handler bind(State& state)
+{
+    return [&state](request_context& ctx) { return Handler(state, ctx); };
+}
+template <auto Handler, class State> handler bind(std::shared_ptr<State> const& state)
+{
+    return [state](request_context& ctx) { return Handler(*state, ctx); };
+}
+
 struct route_options {
     // Larger bodies are refused with 413 before they are read; 0 means the server's default.
     std::size_t max_body_bytes = 0;
