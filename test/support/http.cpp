@@ -41,6 +41,8 @@ std::string http_reply::header(std::string const& lower_name) const
 
 boost::json::value http_reply::json() const { return boost::json::parse(body); }
 
+std::string error_of(http_reply const& r) { return std::string(r.json().at("error").as_string()); }
+
 http_reply http_call(std::uint16_t port, std::string const& method, std::string const& target,
                      std::string const& body, header_list const& headers)
 {

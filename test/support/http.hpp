@@ -21,6 +21,9 @@ struct http_reply {
     boost::json::value json() const; // throws if the body is not JSON
 };
 
+// The "error" text of a JSON error reply (throws if there is none).
+std::string error_of(http_reply const& r);
+
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
 // One request on a fresh connection (Connection: close); reads the whole reply.

@@ -10,16 +10,12 @@
 #include <memory>
 
 using namespace parley;
+using parley::test::error_of;
 using parley::test::http_call;
 using parley::test::http_reply;
 namespace bj = boost::json;
 
 namespace {
-
-std::string error_of(http_reply const& r)
-{
-    return std::string(r.json().at("error").as_string());
-}
 
 bj::value body_of(http_reply const& r)
 {

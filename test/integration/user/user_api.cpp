@@ -9,6 +9,7 @@
 #include <memory>
 
 using namespace parley;
+using parley::test::error_of;
 using parley::test::http_call;
 using parley::test::http_reply;
 namespace bj = boost::json;
@@ -17,11 +18,6 @@ namespace {
 
 constexpr char const* service_header = "X-Parley-Service-Token";
 constexpr char const* dev_credential = "parley-development-service-token";
-
-std::string error_of(http_reply const& r)
-{
-    return std::string(r.json().at("error").as_string());
-}
 
 struct services {
     services()

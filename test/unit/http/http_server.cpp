@@ -15,6 +15,7 @@
 
 using namespace parley;
 using namespace parley::http;
+using parley::test::error_of;
 using parley::test::http_call;
 using parley::test::raw_exchange;
 using parley::test::running_server;
@@ -93,8 +94,6 @@ server_options options_with_auth()
     };
     return o;
 }
-
-std::string error_of(parley::test::http_reply const& r) { return std::string(r.json().at("error").as_string()); }
 
 } // namespace
 
