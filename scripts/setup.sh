@@ -16,7 +16,7 @@ for group in "$@"; do
       # The browser tests: Debian's Chromium, driven by npm playwright-core. Node.js and npm only
       # when missing (a machine may already have Node from another source, e.g. NodeSource,
       # whose nodejs package conflicts with Debian's npm).
-      packages+=(chromium)
+      packages+=(chromium clang-format)
       command -v node >/dev/null || packages+=(nodejs)
       command -v npm >/dev/null || packages+=(npm)
       ;;

@@ -1,8 +1,8 @@
 #include "chat_app.hpp"
 
-#include "parley/ws/flush_scope.hpp"
 #include "parley/auth/keys_config.hpp"
 #include "parley/log/log.hpp"
+#include "parley/ws/flush_scope.hpp"
 #include "realtime/events.hpp"
 #include "routes.hpp"
 
@@ -17,7 +17,8 @@ chat_settings settings_from(config const& cfg)
     chat_settings s;
     s.messages_per_second =
         static_cast<double>(cfg.integer({"PARLEY_CHAT_MESSAGES_PER_SECOND"}, 10, 1, 1'000'000));
-    s.message_burst = static_cast<double>(cfg.integer({"PARLEY_CHAT_MESSAGE_BURST"}, 20, 1, 1'000'000));
+    s.message_burst =
+        static_cast<double>(cfg.integer({"PARLEY_CHAT_MESSAGE_BURST"}, 20, 1, 1'000'000));
     s.typing_interval = cfg.duration({"PARLEY_CHAT_TYPING_INTERVAL"}, s.typing_interval);
     s.auth_timeout = cfg.duration({"PARLEY_WS_AUTH_TIMEOUT"}, s.auth_timeout);
     s.max_batch = static_cast<std::size_t>(cfg.integer({"PARLEY_CHAT_MAX_BATCH"}, 512, 1, 100'000));
@@ -30,7 +31,8 @@ ws::session_options ws_options_from(config const& cfg)
     o.allowed_origins = cfg.list({"PARLEY_WS_ORIGINS"}, {});
     o.max_message_bytes = cfg.bytes({"PARLEY_WS_MAX_MESSAGE_BYTES"}, o.max_message_bytes);
     o.max_queued_frames = static_cast<std::size_t>(
-        cfg.integer({"PARLEY_WS_MAX_QUEUED_FRAMES"}, static_cast<std::int64_t>(o.max_queued_frames), 1, 1'000'000));
+        cfg.integer({"PARLEY_WS_MAX_QUEUED_FRAMES"}, static_cast<std::int64_t>(o.max_queued_frames),
+                    1, 1'000'000));
     o.max_queued_bytes = cfg.bytes({"PARLEY_WS_MAX_QUEUED_BYTES"}, o.max_queued_bytes);
     o.ping_interval = cfg.duration({"PARLEY_WS_PING_INTERVAL"}, o.ping_interval);
     o.idle_timeout = cfg.duration({"PARLEY_WS_IDLE_TIMEOUT"}, o.idle_timeout);
@@ -42,7 +44,8 @@ ws::session_options ws_options_from(config const& cfg)
 std::string database_url(config const& cfg)
 {
     auto const dir = cfg.string({"PARLEY_DATA_DIR"}, "var");
-    return cfg.string({"PARLEY_CHAT_DATABASE_URL"}, (std::filesystem::path(dir) / "chat.db").string());
+    return cfg.string({"PARLEY_CHAT_DATABASE_URL"},
+                      (std::filesystem::path(dir) / "chat.db").string());
 }
 
 // After each group commit, in commit order: publish the new messages, count them, and attach the
@@ -72,18 +75,21 @@ message_writer::committed_fn publish_committed(chat_app& app)
 
 chat_app::chat_app(service& svc)
     : settings(settings_from(svc.config)), executor(svc.runtime.executor()),
-      db(store::database::open(database_url(svc.config))), rooms(db), bus(bus::make_local_bus()), hub(*bus),
-      presence(make_local_presence()),
-      verifier(std::make_shared<auth::token_verifier const>(auth::verifier_from_config(svc.config))),
-      limiter(settings.messages_per_second, settings.message_burst), ws_options(ws_options_from(svc.config))
+      db(store::database::open(database_url(svc.config))), rooms(db), bus(bus::make_local_bus()),
+      hub(*bus), presence(make_local_presence()),
+      verifier(
+          std::make_shared<auth::token_verifier const>(auth::verifier_from_config(svc.config))),
+      limiter(settings.messages_per_second, settings.message_burst),
+      ws_options(ws_options_from(svc.config))
 {
     db.migrate(chat_migrations());
     stats = std::make_shared<stats_flusher>(
-        executor, stats_options{.user_service_url = svc.config.string({"PARLEY_USER_URL", "USER_SERVICE_URL"},
-                                                                      "http://127.0.0.1:5002"),
-                                .service_token = auth::service_token_from_config(svc.config),
-                                .interval = svc.config.duration({"PARLEY_CHAT_STATS_INTERVAL"},
-                                                                std::chrono::milliseconds(1'000))});
+        executor,
+        stats_options{.user_service_url = svc.config.string({"PARLEY_USER_URL", "USER_SERVICE_URL"},
+                                                            "http://127.0.0.1:5002"),
+                      .service_token = auth::service_token_from_config(svc.config),
+                      .interval = svc.config.duration({"PARLEY_CHAT_STATS_INTERVAL"},
+                                                      std::chrono::milliseconds(1'000))});
     writer = message_writer::create(db, executor, process_writes, publish_committed(*this),
                                     store::batcher_options{.max_batch = settings.max_batch});
 }

@@ -25,7 +25,7 @@ inline constexpr std::size_t max_content_chars = 4000;
 inline constexpr std::size_t max_client_id_chars = 64;
 
 struct chat_settings {
-    double messages_per_second = 10;  // per user, sustained
+    double messages_per_second = 10; // per user, sustained
     double message_burst = 20;
     std::chrono::milliseconds typing_interval{2'000}; // one is_typing:true per user and room
     std::chrono::milliseconds auth_timeout{10'000};   // the auth frame must come this soon

@@ -1,7 +1,6 @@
 // The frontend: serves the browser app (assets/) and tells it where the gateway is.
-#include "setup.hpp"
-
 #include "parley/service/service.hpp"
+#include "setup.hpp"
 
 int main()
 {

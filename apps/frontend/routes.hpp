@@ -1,7 +1,6 @@
 #pragma once
 
 #include "frontend.hpp"
-
 #include "parley/http/server.hpp"
 
 namespace parley::frontend {

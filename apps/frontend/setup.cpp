@@ -1,9 +1,8 @@
 #include "setup.hpp"
 
 #include "frontend.hpp"
-#include "routes.hpp"
-
 #include "parley/log/log.hpp"
+#include "routes.hpp"
 
 #include <algorithm>
 
@@ -23,10 +22,11 @@ std::string page_host(http::request_context const& ctx)
     } else {
         host = host.substr(0, host.find(':'));
     }
-    bool const plain = !host.empty() && host.size() <= 253 &&
-                       std::all_of(host.begin(), host.end(), [](unsigned char c) {
-                           return std::isalnum(c) || c == '.' || c == '-' || c == '[' || c == ']' || c == ':';
-                       });
+    bool const plain =
+        !host.empty() && host.size() <= 253 &&
+        std::all_of(host.begin(), host.end(), [](unsigned char c) {
+            return std::isalnum(c) || c == '.' || c == '-' || c == '[' || c == ']' || c == ':';
+        });
     return plain ? host : "127.0.0.1";
 }
 
@@ -41,9 +41,12 @@ std::string gateway_origin(frontend_state const& fs, http::request_context const
 
 std::string content_security_policy(std::string const& gateway)
 {
-    std::string ws = gateway.rfind("https://", 0) == 0 ? "wss://" + gateway.substr(8) : "ws://" + gateway.substr(7);
+    std::string ws = gateway.rfind("https://", 0) == 0 ? "wss://" + gateway.substr(8)
+                                                       : "ws://" + gateway.substr(7);
     return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-           "connect-src 'self' " + gateway + " " + ws + "; object-src 'none'; base-uri 'none'; "
+           "connect-src 'self' " +
+           gateway + " " + ws +
+           "; object-src 'none'; base-uri 'none'; "
            "frame-ancestors 'none'; form-action 'self'";
 }
 

@@ -23,9 +23,12 @@ std::optional<std::string> percent_decode(std::string_view in)
         if (i + 2 >= in.size())
             return std::nullopt;
         auto hex = [](char c) -> int {
-            if (c >= '0' && c <= '9') return c - '0';
-            if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-            if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+            if (c >= '0' && c <= '9')
+                return c - '0';
+            if (c >= 'a' && c <= 'f')
+                return c - 'a' + 10;
+            if (c >= 'A' && c <= 'F')
+                return c - 'A' + 10;
             return -1;
         };
         int hi = hex(in[i + 1]), lo = hex(in[i + 2]);
@@ -65,7 +68,8 @@ bool safe_url_path(std::string_view url_path)
     while (!rest.empty()) {
         auto slash = rest.find('/');
         auto segment = rest.substr(0, slash);
-        if (segment == ".." || segment == "." || (segment.empty() && slash != std::string_view::npos))
+        if (segment == ".." || segment == "." ||
+            (segment.empty() && slash != std::string_view::npos))
             return false;
         if (slash == std::string_view::npos)
             break;
@@ -98,7 +102,8 @@ std::string_view content_type_for(std::filesystem::path const& file)
     return "application/octet-stream";
 }
 
-std::optional<static_file> read_static_file(std::filesystem::path const& root, std::string_view url_path)
+std::optional<static_file> read_static_file(std::filesystem::path const& root,
+                                            std::string_view url_path)
 {
     if (!safe_url_path(url_path))
         return std::nullopt;

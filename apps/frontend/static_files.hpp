@@ -19,7 +19,8 @@ struct static_file {
 // The file under `root` for a URL path (percent-encoded, without the leading '/'), or nothing
 // when the path is unsafe (nothing is read then) or names no regular file.
 // Blocking: call off the I/O threads.
-std::optional<static_file> read_static_file(std::filesystem::path const& root, std::string_view url_path);
+std::optional<static_file> read_static_file(std::filesystem::path const& root,
+                                            std::string_view url_path);
 
 // Whether a URL path is acceptable at all (decodes, no dot segments, no NUL or backslash).
 bool safe_url_path(std::string_view url_path);

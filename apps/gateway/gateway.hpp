@@ -1,9 +1,8 @@
 // What the gateway's handlers share: its upstreams and the addresses it reports on.
 #pragma once
 
-#include "upstream.hpp"
-
 #include "parley/http/server.hpp"
+#include "upstream.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -19,8 +18,8 @@ struct gateway_state {
     upstream chat;
     // The frontend's addresses: only asked for the topology (the browser loads the page there).
     std::unique_ptr<upstream> frontend;
-    http::server& server;                 // this process: its own instance in the topology
-    std::string self_host;                // reaches this process (its port is known once listening)
+    http::server& server;  // this process: its own instance in the topology
+    std::string self_host; // reaches this process (its port is known once listening)
     http::client_options probe_options;
     std::chrono::milliseconds ws_connect_timeout{5'000};
     std::atomic<std::size_t> next_chat{0}; // round-robin of WebSocket sessions over chat addresses

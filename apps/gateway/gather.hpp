@@ -5,7 +5,6 @@
 #include "parley/net.hpp"
 
 #include <boost/asio/steady_timer.hpp>
-
 #include <cstddef>
 #include <memory>
 #include <vector>

@@ -1,7 +1,6 @@
 #pragma once
 
 #include "gateway.hpp"
-
 #include "parley/http/router.hpp"
 #include "parley/ws/session.hpp"
 

@@ -1,10 +1,9 @@
 #include "setup.hpp"
 
 #include "gateway.hpp"
-#include "routes.hpp"
-
 #include "parley/auth/keys_config.hpp"
 #include "parley/log/log.hpp"
+#include "routes.hpp"
 
 namespace parley::gateway {
 
@@ -30,12 +29,15 @@ void setup(service& svc)
     auto ex = svc.runtime.executor();
 
     http::client_options forward_options;
-    forward_options.request_timeout = cfg.duration({"PARLEY_UPSTREAM_TIMEOUT"}, std::chrono::seconds(10));
-    forward_options.connect_timeout = cfg.duration({"PARLEY_UPSTREAM_CONNECT_TIMEOUT"}, std::chrono::seconds(2));
+    forward_options.request_timeout =
+        cfg.duration({"PARLEY_UPSTREAM_TIMEOUT"}, std::chrono::seconds(10));
+    forward_options.connect_timeout =
+        cfg.duration({"PARLEY_UPSTREAM_CONNECT_TIMEOUT"}, std::chrono::seconds(2));
     // Health and topology probes answer quickly or count as down.
     http::client_options probe_options;
     probe_options.request_timeout = cfg.duration({"PARLEY_PROBE_TIMEOUT"}, std::chrono::seconds(2));
-    probe_options.connect_timeout = std::min(probe_options.request_timeout, forward_options.connect_timeout);
+    probe_options.connect_timeout =
+        std::min(probe_options.request_timeout, forward_options.connect_timeout);
     probe_options.max_idle_per_address = 2;
 
     auto addresses = [&](config::names names, std::string fallback) {
@@ -46,14 +48,18 @@ void setup(service& svc)
     };
     // Leaked on purpose: lives as long as the process, like the server it serves.
     auto* g = new gateway_state{
-        .auth = upstream(ex, "auth", addresses({"PARLEY_AUTH_URL", "AUTH_SERVICE_URL"}, "http://127.0.0.1:5001"),
-                         forward_options, probe_options),
-        .user = upstream(ex, "user", addresses({"PARLEY_USER_URL", "USER_SERVICE_URL"}, "http://127.0.0.1:5002"),
-                         forward_options, probe_options),
-        .chat = upstream(ex, "chat", addresses({"PARLEY_CHAT_URL", "CHAT_SERVICE_URL"}, "http://127.0.0.1:5003"),
-                         forward_options, probe_options),
+        .auth = upstream(
+            ex, "auth", addresses({"PARLEY_AUTH_URL", "AUTH_SERVICE_URL"}, "http://127.0.0.1:5001"),
+            forward_options, probe_options),
+        .user = upstream(
+            ex, "user", addresses({"PARLEY_USER_URL", "USER_SERVICE_URL"}, "http://127.0.0.1:5002"),
+            forward_options, probe_options),
+        .chat = upstream(
+            ex, "chat", addresses({"PARLEY_CHAT_URL", "CHAT_SERVICE_URL"}, "http://127.0.0.1:5003"),
+            forward_options, probe_options),
         .frontend = std::make_unique<upstream>(
-            ex, "frontend", addresses({"PARLEY_FRONTEND_URL", "FRONTEND_URL"}, "http://127.0.0.1:8080"),
+            ex, "frontend",
+            addresses({"PARLEY_FRONTEND_URL", "FRONTEND_URL"}, "http://127.0.0.1:8080"),
             forward_options, probe_options),
         .server = svc.server,
         .self_host = self_host(cfg.string({"PARLEY_BIND"}, "0.0.0.0")),
@@ -68,7 +74,6 @@ void setup(service& svc)
     ws::session_options ws_options;
     ws_options.allowed_origins = cfg.list({"PARLEY_WS_ORIGINS"}, {});
     add_routes(svc.server.routes(), *g, ws_options);
-
 }
 
 } // namespace parley::gateway

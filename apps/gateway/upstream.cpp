@@ -11,18 +11,23 @@ namespace parley::gateway {
 namespace {
 
 constexpr std::array forwarded_request_headers = {
-    std::string_view("Authorization"), std::string_view("Content-Type"),
-    std::string_view("Accept"), std::string_view("Origin")};
+    std::string_view("Authorization"), std::string_view("Content-Type"), std::string_view("Accept"),
+    std::string_view("Origin")};
 
 // Hop-by-hop and per-connection fields, and those the gateway sets itself (request id, CORS).
 bool is_own_response_header(std::string_view name)
 {
-    constexpr std::array own = {
-        std::string_view("Connection"), std::string_view("Keep-Alive"),
-        std::string_view("Transfer-Encoding"), std::string_view("Content-Length"),
-        std::string_view("Upgrade"), std::string_view("TE"), std::string_view("Trailer"),
-        std::string_view("X-Request-ID"), std::string_view("Server"), std::string_view("Date"),
-        std::string_view("Vary")};
+    constexpr std::array own = {std::string_view("Connection"),
+                                std::string_view("Keep-Alive"),
+                                std::string_view("Transfer-Encoding"),
+                                std::string_view("Content-Length"),
+                                std::string_view("Upgrade"),
+                                std::string_view("TE"),
+                                std::string_view("Trailer"),
+                                std::string_view("X-Request-ID"),
+                                std::string_view("Server"),
+                                std::string_view("Date"),
+                                std::string_view("Vary")};
     for (auto o : own)
         if (http::iequals(name, o))
             return true;
@@ -33,8 +38,7 @@ bool is_own_response_header(std::string_view name)
 
 upstream::upstream(net::any_io_executor ex, std::string n, std::vector<std::string> a,
                    http::client_options forward_options, http::client_options probe_options)
-    : name(std::move(n)), addresses(std::move(a)),
-      client(ex, [&] {
+    : name(std::move(n)), addresses(std::move(a)), client(ex, [&] {
           forward_options.addresses = addresses;
           return forward_options;
       }())
@@ -72,10 +76,13 @@ http::response client_response(boost::system::result<http::response> r)
 {
     if (!r) {
         if (r.error() == http::client_error::timeout)
-            return http::json(http::status::gateway_timeout, http::error_body("Service timeout", "timeout"));
+            return http::json(http::status::gateway_timeout,
+                              http::error_body("Service timeout", "timeout"));
         if (r.error() == http::client_error::bad_response)
-            return http::json(http::status::bad_gateway, http::error_body("Bad response from service", "bad_gateway"));
-        return http::json(http::status::service_unavailable, http::error_body("Service unavailable", "unavailable"));
+            return http::json(http::status::bad_gateway,
+                              http::error_body("Bad response from service", "bad_gateway"));
+        return http::json(http::status::service_unavailable,
+                          http::error_body("Service unavailable", "unavailable"));
     }
     http::response out;
     out.status = r->status;
@@ -90,12 +97,14 @@ net::awaitable<http::response> forward(upstream& to, http::request_context& ctx,
 {
     auto result = co_await to.client.send(upstream_request(ctx, std::move(target)));
     if (!result)
-        log::warn("upstream failed", {{"request_id", ctx.request_id()}, {"service", to.name},
+        log::warn("upstream failed", {{"request_id", ctx.request_id()},
+                                      {"service", to.name},
                                       {"error", result.error().message()}});
     co_return client_response(std::move(result));
 }
 
-net::awaitable<boost::json::value> probe_json(http::client& c, std::string target, http::fields headers)
+net::awaitable<boost::json::value> probe_json(http::client& c, std::string target,
+                                              http::fields headers)
 {
     http::request req;
     req.target = std::move(target);

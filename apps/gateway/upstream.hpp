@@ -8,7 +8,6 @@
 #include "parley/net.hpp"
 
 #include <boost/system/result.hpp>
-
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,9 +34,11 @@ http::request upstream_request(http::request_context const& ctx, std::string tar
 // error for a failure (503, 504; 502 for an upstream that does not speak HTTP).
 http::response client_response(boost::system::result<http::response> upstream_result);
 
-net::awaitable<http::response> forward(upstream& to, http::request_context& ctx, std::string target);
+net::awaitable<http::response> forward(upstream& to, http::request_context& ctx,
+                                       std::string target);
 
 // A JSON answer from one probe client: nothing when it failed or did not answer 200 with JSON.
-net::awaitable<boost::json::value> probe_json(http::client& c, std::string target, http::fields headers = {});
+net::awaitable<boost::json::value> probe_json(http::client& c, std::string target,
+                                              http::fields headers = {});
 
 } // namespace parley::gateway

@@ -6,7 +6,6 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-
 #include <optional>
 
 namespace parley::gateway {
@@ -67,7 +66,8 @@ public:
                 ws::client_options options;
                 options.headers = headers_;
                 options.handshake_timeout = gateway_.ws_connect_timeout;
-                upstream_.emplace(co_await ws::client::connect(executor_, target->host, target->port, "/ws", options));
+                upstream_.emplace(co_await ws::client::connect(executor_, target->host,
+                                                               target->port, "/ws", options));
             } catch (ws::handshake_error const& e) {
                 // The chat service refused this browser (its Origin): so does the gateway.
                 if (e.status() == 403 || e.status() == 401) {

@@ -5,7 +5,6 @@
 #pragma once
 
 #include "gateway.hpp"
-
 #include "parley/http/context.hpp"
 #include "parley/ws/session.hpp"
 

@@ -11,11 +11,10 @@
 #include "parley/json/json.hpp"
 #include "parley/ws/client.hpp"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
-
-#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <fstream>
@@ -46,9 +45,11 @@ struct options {
 
 [[noreturn]] void usage(std::string const& problem)
 {
-    std::cerr << "parley-bench-fanout: " << problem << "\n"
-              << "usage: parley-bench-fanout [--host H] [--port P] [--key PRIVATE_PEM] [--server-pid PID]\n"
-              << "       [--clients N] [--rooms R] [--rate MSGS_PER_S] [--seconds S] [--warmup S]\n";
+    std::cerr
+        << "parley-bench-fanout: " << problem << "\n"
+        << "usage: parley-bench-fanout [--host H] [--port P] [--key PRIVATE_PEM] [--server-pid "
+           "PID]\n"
+        << "       [--clients N] [--rooms R] [--rate MSGS_PER_S] [--seconds S] [--warmup S]\n";
     std::exit(2);
 }
 
@@ -61,16 +62,26 @@ options parse(int argc, char** argv)
             usage("missing value for " + a);
         std::string v = argv[++i];
         try {
-            if (a == "--host") o.host = v;
-            else if (a == "--port") o.port = static_cast<std::uint16_t>(std::stoi(v));
-            else if (a == "--key") o.key_file = v;
-            else if (a == "--server-pid") o.server_pid = std::stoi(v);
-            else if (a == "--clients") o.clients = std::stoi(v);
-            else if (a == "--rooms") o.rooms = std::stoi(v);
-            else if (a == "--rate") o.rate = std::stod(v);
-            else if (a == "--seconds") o.seconds = std::stod(v);
-            else if (a == "--warmup") o.warmup = std::stod(v);
-            else usage("unknown option " + a);
+            if (a == "--host")
+                o.host = v;
+            else if (a == "--port")
+                o.port = static_cast<std::uint16_t>(std::stoi(v));
+            else if (a == "--key")
+                o.key_file = v;
+            else if (a == "--server-pid")
+                o.server_pid = std::stoi(v);
+            else if (a == "--clients")
+                o.clients = std::stoi(v);
+            else if (a == "--rooms")
+                o.rooms = std::stoi(v);
+            else if (a == "--rate")
+                o.rate = std::stod(v);
+            else if (a == "--seconds")
+                o.seconds = std::stod(v);
+            else if (a == "--warmup")
+                o.warmup = std::stod(v);
+            else
+                usage("unknown option " + a);
         } catch (std::logic_error const&) {
             usage("bad value for " + a + ": " + v);
         }
@@ -101,7 +112,9 @@ double process_cpu_seconds(int pid)
 
 std::int64_t now_ns()
 {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
 // Finds "key":<integer> in a JSON text without parsing all of it (the bench must keep up).
@@ -135,7 +148,8 @@ struct bench {
     std::map<std::int64_t, int> members; // room id -> clients in it
     bool measuring = false;
     std::int64_t sent = 0, sent_measured = 0, acks = 0;
-    std::int64_t delivered = 0, delivered_measured = 0, out_of_order = 0, gaps = 0, errors = 0, closed = 0;
+    std::int64_t delivered = 0, delivered_measured = 0, out_of_order = 0, gaps = 0, errors = 0,
+                 closed = 0;
     std::int64_t expected_measured = 0;
     std::vector<std::uint32_t> latency_us;
     int joined = 0;
@@ -174,13 +188,16 @@ struct bench {
         }
         ++closed;
         if (closed <= 5)
-            std::cerr << "client " << i << " closed: " << static_cast<int>(c.ws->close_code()) << " "
-                      << c.ws->close_reason() << "\n";
+            std::cerr << "client " << i << " closed: " << static_cast<int>(c.ws->close_code())
+                      << " " << c.ws->close_reason() << "\n";
     }
 
     // Messages are stamped with their send time; those sent during the measured window count.
     std::int64_t window_start = 0, window_end = 0;
-    bool measuring_sample(std::int64_t stamp) const { return stamp >= window_start && stamp < window_end; }
+    bool measuring_sample(std::int64_t stamp) const
+    {
+        return stamp >= window_start && stamp < window_end;
+    }
 
     net::awaitable<void> send_one(std::size_t i, std::int64_t stamp)
     {
@@ -208,7 +225,8 @@ net::awaitable<std::vector<std::int64_t>> create_rooms(options const& o, std::st
         std::string body = R"({"name":")" + name + R"("})";
         auto res = co_await api.post_json("/rooms", std::move(body), std::move(headers));
         if (!res || res->status != http::status::created)
-            throw std::runtime_error("creating a room failed: " + (res ? res->body : res.error().message()));
+            throw std::runtime_error("creating a room failed: " +
+                                     (res ? res->body : res.error().message()));
         ids.push_back(boost::json::parse(res->body).at("room").at("id").as_int64());
     }
     co_return ids;
@@ -218,7 +236,8 @@ net::awaitable<void> run(bench& b, auth::token_signer const& signer)
 {
     auto& o = b.opt;
     auto ex = co_await net::this_coro::executor;
-    auto admin_token = signer.sign({.user_id = 900000, .username = "bench-admin", .is_admin = true});
+    auto admin_token =
+        signer.sign({.user_id = 900000, .username = "bench-admin", .is_admin = true});
     b.room_ids = co_await create_rooms(o, admin_token);
 
     b.clients.resize(static_cast<std::size_t>(o.clients));
@@ -228,7 +247,8 @@ net::awaitable<void> run(bench& b, auth::token_signer const& signer)
         ++b.members[c.room_id];
         c.ws.emplace(co_await ws::client::connect(ex, o.host, o.port, "/ws"));
         auto token = signer.sign({.user_id = static_cast<std::int64_t>(100000 + i),
-                                  .username = "bench" + std::to_string(i), .is_admin = false});
+                                  .username = "bench" + std::to_string(i),
+                                  .is_admin = false});
         std::string auth_frame = R"({"type":"auth","token":")" + token + R"("})";
         std::string join_frame = R"({"type":"join","room_id":)" + std::to_string(c.room_id) + "}";
         co_await c.ws->send_text(auth_frame);
@@ -242,15 +262,20 @@ net::awaitable<void> run(bench& b, auth::token_signer const& signer)
         co_await timer.async_wait(net::use_awaitable);
     }
     if (b.joined < o.clients)
-        throw std::runtime_error("only " + std::to_string(b.joined) + " of " + std::to_string(o.clients) + " clients joined");
+        throw std::runtime_error("only " + std::to_string(b.joined) + " of " +
+                                 std::to_string(o.clients) + " clients joined");
     std::cerr << "connected and joined: " << o.clients << " clients in " << o.rooms << " rooms\n";
 
     // Send at a fixed rate: each tick sends what the schedule says is due, from the next client.
     auto const start = clock::now();
-    auto const warm_end = start + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o.warmup));
-    auto const send_end = warm_end + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o.seconds));
-    b.window_start = std::chrono::duration_cast<std::chrono::nanoseconds>(warm_end.time_since_epoch()).count();
-    b.window_end = std::chrono::duration_cast<std::chrono::nanoseconds>(send_end.time_since_epoch()).count();
+    auto const warm_end = start + std::chrono::duration_cast<clock::duration>(
+                                      std::chrono::duration<double>(o.warmup));
+    auto const send_end = warm_end + std::chrono::duration_cast<clock::duration>(
+                                         std::chrono::duration<double>(o.seconds));
+    b.window_start =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(warm_end.time_since_epoch()).count();
+    b.window_end =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(send_end.time_since_epoch()).count();
     double cpu_start = 0;
     bool started = false;
     std::size_t next = 0;
@@ -262,7 +287,8 @@ net::awaitable<void> run(bench& b, auth::token_signer const& signer)
             cpu_start = process_cpu_seconds(o.server_pid);
             started = true;
         }
-        auto due = static_cast<std::int64_t>(std::chrono::duration<double>(now - start).count() * o.rate);
+        auto due =
+            static_cast<std::int64_t>(std::chrono::duration<double>(now - start).count() * o.rate);
         while (b.sent < due) {
             // Skip a client still writing its previous message.
             std::size_t tries = 0;
@@ -296,21 +322,28 @@ net::awaitable<void> run(bench& b, auth::token_signer const& signer)
         std::nth_element(lat.begin(), lat.begin() + static_cast<std::ptrdiff_t>(k), lat.end());
         return lat[k] / 1000.0;
     };
-    double p50 = pct(0.50), p99 = pct(0.99), max = lat.empty() ? 0 : *std::max_element(lat.begin(), lat.end()) / 1000.0;
+    double p50 = pct(0.50), p99 = pct(0.99),
+           max = lat.empty() ? 0 : *std::max_element(lat.begin(), lat.end()) / 1000.0;
     double const window = o.seconds;
     double cpu = cpu_end - cpu_start;
-    std::printf("clients %d rooms %d rate %.0f msg/s for %.0f s\n", o.clients, o.rooms, o.rate, window);
+    std::printf("clients %d rooms %d rate %.0f msg/s for %.0f s\n", o.clients, o.rooms, o.rate,
+                window);
     std::printf("messages sent (measured)   %lld\n", static_cast<long long>(b.sent_measured));
     std::printf("deliveries expected        %lld\n", static_cast<long long>(b.expected_measured));
-    std::printf("deliveries received        %lld  (%.0f /s)\n", static_cast<long long>(b.delivered_measured),
+    std::printf("deliveries received        %lld  (%.0f /s)\n",
+                static_cast<long long>(b.delivered_measured),
                 static_cast<double>(b.delivered_measured) / window);
-    std::printf("lost                       %lld\n", static_cast<long long>(b.expected_measured - b.delivered_measured));
-    std::printf("gaps / out of order        %lld / %lld\n", static_cast<long long>(b.gaps), static_cast<long long>(b.out_of_order));
-    std::printf("error frames / closed      %lld / %lld\n", static_cast<long long>(b.errors), static_cast<long long>(b.closed));
+    std::printf("lost                       %lld\n",
+                static_cast<long long>(b.expected_measured - b.delivered_measured));
+    std::printf("gaps / out of order        %lld / %lld\n", static_cast<long long>(b.gaps),
+                static_cast<long long>(b.out_of_order));
+    std::printf("error frames / closed      %lld / %lld\n", static_cast<long long>(b.errors),
+                static_cast<long long>(b.closed));
     std::printf("latency ms p50 / p99 / max %.2f / %.2f / %.2f\n", p50, p99, max);
     if (o.server_pid > 0 && b.delivered_measured > 0)
-        std::printf("server cpu                 %.2f s = %.2f us per delivery (%.0f%% of one core)\n", cpu,
-                    cpu * 1e6 / static_cast<double>(b.delivered_measured), 100.0 * cpu / window);
+        std::printf(
+            "server cpu                 %.2f s = %.2f us per delivery (%.0f%% of one core)\n", cpu,
+            cpu * 1e6 / static_cast<double>(b.delivered_measured), 100.0 * cpu / window);
     std::fflush(stdout);
     for (auto& c : b.clients)
         if (c.ws)

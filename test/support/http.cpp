@@ -1,5 +1,6 @@
 #include "support/http.hpp"
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -8,8 +9,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
-
-#include <algorithm>
 #include <sys/socket.h>
 
 namespace parley::test {
@@ -39,9 +38,15 @@ std::string http_reply::header(std::string const& lower_name) const
     return it == headers.end() ? std::string() : it->second;
 }
 
-boost::json::value http_reply::json() const { return boost::json::parse(body); }
+boost::json::value http_reply::json() const
+{
+    return boost::json::parse(body);
+}
 
-std::string error_of(http_reply const& r) { return std::string(r.json().at("error").as_string()); }
+std::string error_of(http_reply const& r)
+{
+    return std::string(r.json().at("error").as_string());
+}
 
 http_reply http_call(std::uint16_t port, std::string const& method, std::string const& target,
                      std::string const& body, header_list const& headers)
@@ -72,14 +77,16 @@ http_reply http_call(std::uint16_t port, std::string const& method, std::string 
     reply.status = res.result_int();
     for (auto const& field : res) {
         std::string name(field.name_string());
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
         reply.headers.emplace(name, std::string(field.value()));
     }
     reply.body = std::move(res.body());
     return reply;
 }
 
-std::string raw_exchange(std::uint16_t port, std::string const& bytes, std::chrono::milliseconds timeout)
+std::string raw_exchange(std::uint16_t port, std::string const& bytes,
+                         std::chrono::milliseconds timeout)
 {
     net::io_context io;
     auto socket = connect(io, port, timeout);

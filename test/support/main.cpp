@@ -3,7 +3,6 @@
 #include "parley/log/log.hpp"
 
 #include <boost/test/unit_test.hpp>
-
 #include <cstdlib>
 
 namespace {
@@ -13,7 +12,8 @@ struct quiet_logs {
     quiet_logs()
     {
         auto const* level = std::getenv("PARLEY_LOG_LEVEL");
-        parley::log::init("test", parley::log::parse_level(level ? level : "warn", parley::log::level::warn));
+        parley::log::init(
+            "test", parley::log::parse_level(level ? level : "warn", parley::log::level::warn));
     }
 };
 

@@ -1,7 +1,6 @@
 #include "support/process.hpp"
 
 #include <boost/json/parse.hpp>
-
 #include <cerrno>
 #include <csignal>
 #include <cstring>

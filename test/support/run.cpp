@@ -2,8 +2,8 @@
 
 namespace parley::test {
 
-running_server::running_server(std::function<void(http::server&)> setup, http::server_options options,
-                               runtime_options rt_options)
+running_server::running_server(std::function<void(http::server&)> setup,
+                               http::server_options options, runtime_options rt_options)
 {
     rt_options.handle_signals = false;
     rt_ = std::make_unique<parley::runtime>(rt_options);
@@ -15,7 +15,10 @@ running_server::running_server(std::function<void(http::server&)> setup, http::s
     thread_ = std::thread([this] { result_ = rt_->run(); });
 }
 
-running_server::~running_server() { stop(); }
+running_server::~running_server()
+{
+    stop();
+}
 
 int running_server::stop()
 {

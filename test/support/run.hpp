@@ -7,20 +7,21 @@
 #include "parley/runtime/runtime.hpp"
 
 #include <boost/asio/io_context.hpp>
-
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
-#include <type_traits>
 #include <thread>
+#include <type_traits>
 
 namespace parley::test {
 
 // Runs `make()` on io until it completes or `limit` passes (then throws): a hang becomes a
 // failure. Exceptions from the coroutine propagate; io may be run again afterwards.
-template <class F> auto run_coro(net::io_context& io, F make, std::chrono::milliseconds limit = std::chrono::seconds(20))
+template <class F>
+auto run_coro(net::io_context& io, F make,
+              std::chrono::milliseconds limit = std::chrono::seconds(20))
 {
     using awaitable_type = decltype(make());
     using value_type = typename awaitable_type::value_type;
@@ -56,8 +57,8 @@ template <class F> auto run_coro(F make, std::chrono::milliseconds limit = std::
 // Configure routes in the `setup` callback; the destructor stops it gracefully and joins.
 class running_server {
 public:
-    explicit running_server(std::function<void(http::server&)> setup, http::server_options options = {},
-                            runtime_options rt_options = {});
+    explicit running_server(std::function<void(http::server&)> setup,
+                            http::server_options options = {}, runtime_options rt_options = {});
     ~running_server();
 
     std::uint16_t port() const noexcept { return port_; }

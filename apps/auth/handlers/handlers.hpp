@@ -20,5 +20,4 @@ net::awaitable<http::response> list_users(auth_state& s, http::request_context& 
 net::awaitable<http::response> get_user(auth_state& s, http::request_context& ctx);
 net::awaitable<http::response> count_users(auth_state& s, http::request_context& ctx);
 
-
 } // namespace parley::auth_app

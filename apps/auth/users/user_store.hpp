@@ -40,7 +40,6 @@ enum class taken { none, username, email };
 // Versioned schema of auth.db (users, login throttle counters); applied at every start.
 std::vector<store::migration> auth_migrations();
 
-
 // Coroutines take references: GCC 12 mishandles temporaries (by-value arguments included) in
 // co_await expressions, so callers pass named objects that outlive the call.
 class user_store {

@@ -65,7 +65,8 @@ void room_hub::join(std::int64_t room_id, room_member m)
     std::lock_guard room_lock(e.state->mutex);
     auto const& current = *e.state->members;
     auto const id = m.session->id();
-    if (std::any_of(current.begin(), current.end(), [id](auto const& x) { return x.session->id() == id; }))
+    if (std::any_of(current.begin(), current.end(),
+                    [id](auto const& x) { return x.session->id() == id; }))
         return;
     auto next = std::make_shared<std::vector<room_member>>(current);
     next->push_back(std::move(m));

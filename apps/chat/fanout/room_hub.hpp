@@ -52,12 +52,16 @@ public:
 
     std::size_t local_sessions(std::int64_t room_id) const;
 
-    static std::string channel_of(std::int64_t room_id) { return "room:" + std::to_string(room_id); }
+    static std::string channel_of(std::int64_t room_id)
+    {
+        return "room:" + std::to_string(room_id);
+    }
 
 private:
     struct room_state {
         mutable std::mutex mutex;
-        std::shared_ptr<std::vector<room_member> const> members = std::make_shared<std::vector<room_member> const>();
+        std::shared_ptr<std::vector<room_member> const> members =
+            std::make_shared<std::vector<room_member> const>();
     };
     struct entry {
         std::shared_ptr<room_state> state;

@@ -1,10 +1,10 @@
 #include "handlers/handlers.hpp"
-
 #include "parley/http/error.hpp"
 
 namespace parley::chat {
 
-auth::identity const& require_user(chat_app& app, http::request_context& ctx, std::optional<auth::identity>& slot)
+auth::identity const& require_user(chat_app& app, http::request_context& ctx,
+                                   std::optional<auth::identity>& slot)
 {
     auto token = ctx.bearer_token();
     if (!token)
@@ -16,7 +16,8 @@ auth::identity const& require_user(chat_app& app, http::request_context& ctx, st
     return *slot;
 }
 
-auth::identity const* optional_user(chat_app& app, http::request_context& ctx, std::optional<auth::identity>& slot)
+auth::identity const* optional_user(chat_app& app, http::request_context& ctx,
+                                    std::optional<auth::identity>& slot)
 {
     auto token = ctx.bearer_token();
     if (!token)

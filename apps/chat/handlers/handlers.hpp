@@ -23,9 +23,11 @@ net::awaitable<http::response> remove_member(chat_app& app, http::request_contex
 net::awaitable<http::response> list_members(chat_app& app, http::request_context& ctx);
 
 // The caller's identity from the bearer token: 401 "Unauthorized" without a valid one.
-auth::identity const& require_user(chat_app& app, http::request_context& ctx, std::optional<auth::identity>& slot);
+auth::identity const& require_user(chat_app& app, http::request_context& ctx,
+                                   std::optional<auth::identity>& slot);
 // The identity when a token came (401 "Invalid token" when it is bad), else nothing.
-auth::identity const* optional_user(chat_app& app, http::request_context& ctx, std::optional<auth::identity>& slot);
+auth::identity const* optional_user(chat_app& app, http::request_context& ctx,
+                                    std::optional<auth::identity>& slot);
 // The room when it exists and the caller may see it, else 404 "Room not found".
 net::awaitable<room> room_or_404(chat_app& app, std::int64_t id, auth::identity const* viewer);
 

@@ -10,7 +10,8 @@ net::awaitable<http::response> health(chat_app& app, http::request_context&)
 net::awaitable<http::response> stats(chat_app& app, http::request_context&)
 {
     auto totals = co_await app.rooms.count_all();
-    co_return http::json(boost::json::object{{"rooms", totals.rooms}, {"messages", totals.messages}});
+    co_return http::json(
+        boost::json::object{{"rooms", totals.rooms}, {"messages", totals.messages}});
 }
 
 } // namespace parley::chat

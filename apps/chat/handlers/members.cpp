@@ -1,5 +1,4 @@
 #include "handlers/handlers.hpp"
-
 #include "parley/http/error.hpp"
 #include "realtime/connection.hpp"
 
@@ -29,10 +28,11 @@ net::awaitable<http::response> add_member(chat_app& app, http::request_context& 
     if (member <= 0)
         throw http::bad_request("user_id must be a positive integer");
     bool const added = co_await app.rooms.add_member(r.id, member);
-    co_return http::json(added ? http::status::created : http::status::ok,
-                         boost::json::object{{"message", added ? "Member added" : "Already a member"},
-                                             {"room_id", r.id},
-                                             {"user_id", member}});
+    co_return http::json(
+        added ? http::status::created : http::status::ok,
+        boost::json::object{{"message", added ? "Member added" : "Already a member"},
+                            {"room_id", r.id},
+                            {"user_id", member}});
 }
 
 net::awaitable<http::response> remove_member(chat_app& app, http::request_context& ctx)
@@ -48,7 +48,8 @@ net::awaitable<http::response> remove_member(chat_app& app, http::request_contex
     // A private room's former member stops receiving it at once.
     if (r.is_private)
         evict_user(app, r.id, member);
-    co_return http::json(boost::json::object{{"message", "Member removed"}, {"room_id", r.id}, {"user_id", member}});
+    co_return http::json(
+        boost::json::object{{"message", "Member removed"}, {"room_id", r.id}, {"user_id", member}});
 }
 
 net::awaitable<http::response> list_members(chat_app& app, http::request_context& ctx)

@@ -1,9 +1,7 @@
 #include "handlers/handlers.hpp"
-
 #include "parley/http/error.hpp"
 
 #include <boost/json/array.hpp>
-
 #include <limits>
 
 namespace parley::chat {

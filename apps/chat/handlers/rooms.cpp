@@ -1,5 +1,4 @@
 #include "handlers/handlers.hpp"
-
 #include "parley/http/error.hpp"
 #include "parley/json/json.hpp"
 #include "text.hpp"
@@ -54,8 +53,9 @@ net::awaitable<http::response> create_room(chat_app& app, http::request_context&
     auto create = app.rooms.create_room(std::move(fresh));
     auto r = co_await std::move(create);
     app.stats->room_created(user.user_id);
-    co_return http::json(http::status::created,
-                         boost::json::object{{"message", "Room created successfully"}, {"room", to_json(r)}});
+    co_return http::json(
+        http::status::created,
+        boost::json::object{{"message", "Room created successfully"}, {"room", to_json(r)}});
 }
 
 net::awaitable<http::response> get_room(chat_app& app, http::request_context& ctx)
@@ -73,7 +73,8 @@ net::awaitable<http::response> online_users(chat_app& app, http::request_context
     auto r = co_await room_or_404(app, ctx.int_param("id"), viewer);
     boost::json::array out;
     for (auto const& u : app.presence->online(r.id))
-        out.push_back(boost::json::object{{"user_id", u.user_id}, {"username", u.username}, {"joined_at", u.joined_at}});
+        out.push_back(boost::json::object{
+            {"user_id", u.user_id}, {"username", u.username}, {"joined_at", u.joined_at}});
     co_return http::json(out);
 }
 

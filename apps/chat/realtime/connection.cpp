@@ -6,7 +6,6 @@
 #include "text.hpp"
 
 #include <boost/json/value.hpp>
-
 #include <string>
 
 namespace parley::chat {
@@ -26,9 +25,13 @@ struct frame_error {
     std::string client_id;
 };
 
-frame_error bad_request(std::string message) { return {"bad_request", std::move(message)}; }
+frame_error bad_request(std::string message)
+{
+    return {"bad_request", std::move(message)};
+}
 
-std::optional<std::int64_t> optional_integer(bj::object const& frame, std::string_view name, std::int64_t min)
+std::optional<std::int64_t> optional_integer(bj::object const& frame, std::string_view name,
+                                             std::int64_t min)
 {
     auto const* v = frame.if_contains(name);
     if (!v || v->is_null())
@@ -36,7 +39,8 @@ std::optional<std::int64_t> optional_integer(bj::object const& frame, std::strin
     boost::system::error_code ec;
     auto const n = v->is_double() ? 0 : v->to_number<std::int64_t>(ec);
     if (v->is_double() || ec || n < min)
-        throw bad_request("field '" + std::string(name) + "' must be an integer of at least " + std::to_string(min));
+        throw bad_request("field '" + std::string(name) + "' must be an integer of at least " +
+                          std::to_string(min));
     return n;
 }
 
@@ -70,7 +74,8 @@ bool bool_field(bj::object const& frame, std::string_view name)
 
 void send_error(ws::session& s, frame_error const& e)
 {
-    s.send_text(events::error({.code = e.code, .message = e.message, .room_id = e.room_id, .client_id = e.client_id}));
+    s.send_text(events::error(
+        {.code = e.code, .message = e.message, .room_id = e.room_id, .client_id = e.client_id}));
 }
 
 } // namespace
@@ -104,7 +109,8 @@ net::awaitable<void> connection::on_text(ws::session& s, std::string_view text)
     if (!authenticated_) {
         // Nothing but a well-formed auth frame is accepted first.
         if (!type || *type != "auth") {
-            s.close(ws::close_code::unauthorized, "the first message must be {\"type\":\"auth\",\"token\":...}");
+            s.close(ws::close_code::unauthorized,
+                    "the first message must be {\"type\":\"auth\",\"token\":...}");
             co_return;
         }
         co_await authenticate(s, *frame);
@@ -128,7 +134,9 @@ net::awaitable<void> connection::on_text(ws::session& s, std::string_view text)
         else if (*type == "auth")
             throw bad_request("already authenticated");
         else
-            throw bad_request("unknown type '" + std::string(type->subview(0, std::min<std::size_t>(type->size(), 64))) + "'");
+            throw bad_request(
+                "unknown type '" +
+                std::string(type->subview(0, std::min<std::size_t>(type->size(), 64))) + "'");
     } catch (frame_error const& e) {
         send_error(s, e);
     }
@@ -164,7 +172,8 @@ net::awaitable<void> connection::join(ws::session& s, bj::object const& frame)
     auto const room_id = room_id_of(frame);
     auto const last_seq = optional_integer(frame, "last_seq", 0);
     auto session = s.shared_from_this();
-    std::weak_ptr<room_listener> listener = std::static_pointer_cast<room_listener>(shared_from_this());
+    std::weak_ptr<room_listener> listener =
+        std::static_pointer_cast<room_listener>(shared_from_this());
     auto& app = app_;
     auto const user_id = user_->user_id;
     // In commit order (see store/message_writer.hpp): what was missed, then live events. The
@@ -241,14 +250,17 @@ net::awaitable<void> connection::message(ws::session& s, bj::object const& frame
     auto const room_id = room_id_of(frame);
     auto const client_id = string_field(frame, "client_id");
     auto const id_chars = utf8_length(client_id);
-    if (!id_chars || *id_chars < 1 || *id_chars > max_client_id_chars || has_control_characters(client_id))
+    if (!id_chars || *id_chars < 1 || *id_chars > max_client_id_chars ||
+        has_control_characters(client_id))
         throw frame_error{"bad_request", "client_id must be 1-64 printable characters", room_id};
     auto const content = string_field(frame, "content");
     auto const chars = utf8_length(content);
     if (!chars || *chars < 1 || *chars > max_content_chars || is_blank(content))
-        throw frame_error{"bad_request", "content must be 1-4000 characters of text", room_id, std::string(client_id)};
+        throw frame_error{"bad_request", "content must be 1-4000 characters of text", room_id,
+                          std::string(client_id)};
     if (!joined(room_id))
-        throw frame_error{"not_joined", "join the room before sending to it", room_id, std::string(client_id)};
+        throw frame_error{"not_joined", "join the room before sending to it", room_id,
+                          std::string(client_id)};
     if (auto wait = app_.limiter.acquire(user_->user_id); wait.count() > 0) {
         s.send_text(events::error({.code = "rate_limited",
                                    .message = "too many messages; slow down",
@@ -269,8 +281,8 @@ net::awaitable<void> connection::message(ws::session& s, bj::object const& frame
         result = std::get<post_result>(std::move(written));
     } catch (std::exception const& e) {
         log::error("message not stored", {{"room_id", room_id}, {"error", e.what()}});
-        throw frame_error{"unavailable", "message not stored, retry with the same client_id", room_id,
-                          std::string(client_id)};
+        throw frame_error{"unavailable", "message not stored, retry with the same client_id",
+                          room_id, std::string(client_id)};
     }
     if (result.outcome == post_result::no_room)
         throw frame_error{"not_found", "Room not found", room_id, std::string(client_id)};
@@ -294,7 +306,8 @@ void connection::typing(ws::session& s, bj::object const& frame)
     } else {
         last_typing_.erase(room_id);
     }
-    app_.hub.publish(room_id, events::user_typing(room_id, user_->user_id, user_->username, is_typing));
+    app_.hub.publish(room_id,
+                     events::user_typing(room_id, user_->user_id, user_->username, is_typing));
 }
 
 void connection::on_close(ws::session& s, ws::close_code)

@@ -7,10 +7,9 @@
 #include "parley/auth/identity.hpp"
 #include "parley/ws/session.hpp"
 
+#include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
-
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>

@@ -20,8 +20,8 @@ std::string new_message(message_record const& m)
 
 namespace {
 
-std::string membership(char const* type, std::int64_t room_id, std::int64_t user_id, std::string_view username,
-                       char const* verb)
+std::string membership(char const* type, std::int64_t room_id, std::int64_t user_id,
+                       std::string_view username, char const* verb)
 {
     bj::object o;
     o["type"] = type;
@@ -57,7 +57,8 @@ std::string online_users(std::int64_t room_id, std::vector<online_user> const& u
     return json::serialize(o);
 }
 
-std::string user_typing(std::int64_t room_id, std::int64_t user_id, std::string_view username, bool is_typing)
+std::string user_typing(std::int64_t room_id, std::int64_t user_id, std::string_view username,
+                        bool is_typing)
 {
     bj::object o; // key order matters: see the header
     o["type"] = "user_typing";
@@ -72,7 +73,8 @@ std::string connected(auth::identity const& user)
 {
     bj::object o;
     o["type"] = "connected";
-    o["user"] = bj::object{{"user_id", user.user_id}, {"username", user.username}, {"is_admin", user.is_admin}};
+    o["user"] = bj::object{
+        {"user_id", user.user_id}, {"username", user.username}, {"is_admin", user.is_admin}};
     return json::serialize(o);
 }
 
@@ -111,7 +113,10 @@ std::string ack(message_record const& m, bool duplicate)
     return json::serialize(o);
 }
 
-std::string pong() { return R"({"type":"pong"})"; }
+std::string pong()
+{
+    return R"({"type":"pong"})";
+}
 
 std::string error(error_info const& e)
 {

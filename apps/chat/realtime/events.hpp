@@ -18,7 +18,8 @@ std::string user_joined(std::int64_t room_id, std::int64_t user_id, std::string_
 std::string user_left(std::int64_t room_id, std::int64_t user_id, std::string_view username);
 std::string online_users(std::int64_t room_id, std::vector<online_user> const& users);
 // Starts with {"type":"user_typing","user_id":N, so delivery can skip the typist (room_hub.cpp).
-std::string user_typing(std::int64_t room_id, std::int64_t user_id, std::string_view username, bool is_typing);
+std::string user_typing(std::int64_t room_id, std::int64_t user_id, std::string_view username,
+                        bool is_typing);
 
 // Replies to one session.
 std::string connected(auth::identity const& user);
@@ -30,8 +31,8 @@ std::string pong();
 struct error_info {
     std::string_view code;
     std::string_view message;
-    std::int64_t room_id = 0;       // 0: none
-    std::string_view client_id;     // empty: none
+    std::int64_t room_id = 0;         // 0: none
+    std::string_view client_id;       // empty: none
     std::int64_t retry_after_ms = -1; // <0: none
 };
 std::string error(error_info const& e);

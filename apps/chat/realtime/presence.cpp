@@ -16,7 +16,8 @@ public:
     {
         std::lock_guard lock(mutex_);
         auto& users = rooms_[room_id];
-        auto it = std::find_if(users.begin(), users.end(), [&](auto const& u) { return u.user.user_id == user_id; });
+        auto it = std::find_if(users.begin(), users.end(),
+                               [&](auto const& u) { return u.user.user_id == user_id; });
         if (it != users.end()) {
             ++it->sessions;
             return false;
@@ -25,8 +26,14 @@ public:
         return true;
     }
 
-    bool remove(std::int64_t room_id, std::int64_t user_id) override { return drop(room_id, user_id, false); }
-    bool remove_all(std::int64_t room_id, std::int64_t user_id) override { return drop(room_id, user_id, true); }
+    bool remove(std::int64_t room_id, std::int64_t user_id) override
+    {
+        return drop(room_id, user_id, false);
+    }
+    bool remove_all(std::int64_t room_id, std::int64_t user_id) override
+    {
+        return drop(room_id, user_id, true);
+    }
 
     std::vector<online_user> online(std::int64_t room_id) const override
     {
@@ -51,7 +58,8 @@ private:
         if (room == rooms_.end())
             return false;
         auto& users = room->second;
-        auto it = std::find_if(users.begin(), users.end(), [&](auto const& u) { return u.user.user_id == user_id; });
+        auto it = std::find_if(users.begin(), users.end(),
+                               [&](auto const& u) { return u.user.user_id == user_id; });
         if (it == users.end())
             return false;
         if (!all && --it->sessions > 0)
@@ -68,6 +76,9 @@ private:
 
 } // namespace
 
-std::unique_ptr<presence> make_local_presence() { return std::make_unique<local_presence>(); }
+std::unique_ptr<presence> make_local_presence()
+{
+    return std::make_unique<local_presence>();
+}
 
 } // namespace parley::chat

@@ -47,7 +47,8 @@ void stats_flusher::start()
             }
         }
     };
-    net::co_spawn(timer_.get_executor(), [self = shared_from_this()] { return self->loop(); }, on_done);
+    net::co_spawn(
+        timer_.get_executor(), [self = shared_from_this()] { return self->loop(); }, on_done);
 }
 
 net::awaitable<void> stats_flusher::loop()

@@ -9,7 +9,6 @@
 #include "parley/net.hpp"
 
 #include <boost/asio/steady_timer.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <map>

@@ -88,7 +88,8 @@ net::awaitable<std::vector<room>> chat_store::list_rooms(auth::identity const* v
     co_return co_await db_.run(list);
 }
 
-net::awaitable<std::optional<room>> chat_store::visible_room(std::int64_t id, auth::identity const* viewer)
+net::awaitable<std::optional<room>> chat_store::visible_room(std::int64_t id,
+                                                             auth::identity const* viewer)
 {
     std::int64_t const user_id = viewer ? viewer->user_id : 0;
     auto find = [&](store::connection& c) -> std::optional<room> {
@@ -112,9 +113,10 @@ net::awaitable<room> chat_store::create_room(new_room n)
 {
     auto now = iso_now();
     auto create = [&](store::connection& c) {
-        auto id = c.insert("INSERT INTO rooms (name, description, created_by, created_at, is_private) "
-                           "VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                           {n.name, n.description, n.created_by, now, n.is_private});
+        auto id =
+            c.insert("INSERT INTO rooms (name, description, created_by, created_at, is_private) "
+                     "VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                     {n.name, n.description, n.created_by, now, n.is_private});
         c.execute("INSERT INTO room_members (room_id, user_id, added_at) VALUES ($1, $2, $3)",
                   {id, n.created_by, now});
         return room{.id = id,
@@ -128,19 +130,23 @@ net::awaitable<room> chat_store::create_room(new_room n)
     co_return co_await db_.run(create);
 }
 
-net::awaitable<std::vector<message_record>> chat_store::messages(std::int64_t room_id, history_query q)
+net::awaitable<std::vector<message_record>> chat_store::messages(std::int64_t room_id,
+                                                                 history_query q)
 {
     auto read = [&](store::connection& c) {
-        std::string const select = std::string("SELECT ") + message_columns + " FROM messages WHERE room_id = $1";
+        std::string const select =
+            std::string("SELECT ") + message_columns + " FROM messages WHERE room_id = $1";
         std::vector<store::row> rows;
         bool newest_first = false;
         if (q.after && q.before) {
             rows = c.query(select + " AND seq > $2 AND seq < $3 ORDER BY seq LIMIT $4",
                            {room_id, *q.after, *q.before, q.limit});
         } else if (q.after) {
-            rows = c.query(select + " AND seq > $2 ORDER BY seq LIMIT $3", {room_id, *q.after, q.limit});
+            rows = c.query(select + " AND seq > $2 ORDER BY seq LIMIT $3",
+                           {room_id, *q.after, q.limit});
         } else if (q.before) {
-            rows = c.query(select + " AND seq < $2 ORDER BY seq DESC LIMIT $3", {room_id, *q.before, q.limit});
+            rows = c.query(select + " AND seq < $2 ORDER BY seq DESC LIMIT $3",
+                           {room_id, *q.before, q.limit});
             newest_first = true;
         } else {
             rows = c.query(select + " ORDER BY seq DESC LIMIT $2", {room_id, q.limit});
@@ -161,9 +167,10 @@ net::awaitable<bool> chat_store::add_member(std::int64_t room_id, std::int64_t u
 {
     auto now = iso_now();
     auto add = [&](store::connection& c) {
-        return c.execute("INSERT INTO room_members (room_id, user_id, added_at) VALUES ($1, $2, $3) "
-                         "ON CONFLICT (room_id, user_id) DO NOTHING",
-                         {room_id, user_id, now}) > 0;
+        return c.execute(
+                   "INSERT INTO room_members (room_id, user_id, added_at) VALUES ($1, $2, $3) "
+                   "ON CONFLICT (room_id, user_id) DO NOTHING",
+                   {room_id, user_id, now}) > 0;
     };
     co_return co_await db_.run(add);
 }
@@ -171,7 +178,8 @@ net::awaitable<bool> chat_store::add_member(std::int64_t room_id, std::int64_t u
 net::awaitable<bool> chat_store::remove_member(std::int64_t room_id, std::int64_t user_id)
 {
     auto remove = [&](store::connection& c) {
-        return c.execute("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2", {room_id, user_id}) > 0;
+        return c.execute("DELETE FROM room_members WHERE room_id = $1 AND user_id = $2",
+                         {room_id, user_id}) > 0;
     };
     co_return co_await db_.run(remove);
 }
@@ -180,7 +188,8 @@ net::awaitable<std::vector<std::int64_t>> chat_store::members(std::int64_t room_
 {
     auto list = [&](store::connection& c) {
         std::vector<std::int64_t> out;
-        for (auto const& r : c.query("SELECT user_id FROM room_members WHERE room_id = $1 ORDER BY user_id", {room_id}))
+        for (auto const& r : c.query(
+                 "SELECT user_id FROM room_members WHERE room_id = $1 ORDER BY user_id", {room_id}))
             out.push_back(r.get<std::int64_t>(0));
         return out;
     };

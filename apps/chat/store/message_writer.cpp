@@ -52,16 +52,18 @@ std::string const& select_messages()
 post_result post(store::connection& c, seq_cache& rooms, post_op const& op, std::string const& now)
 {
     // A retry of a stored message (same user, room and client_id) gets the stored one back.
-    if (auto row = c.query_one(select_messages() + "WHERE room_id = $1 AND user_id = $2 AND client_id = $3",
+    if (auto row = c.query_one(select_messages() +
+                                   "WHERE room_id = $1 AND user_id = $2 AND client_id = $3",
                                {op.room_id, op.user_id, op.client_id}))
         return {post_result::duplicate, message_from(*row)};
     auto* room = rooms.find(op.room_id);
     if (!room)
         return {post_result::no_room, {}};
     auto const seq = room->last_seq + 1;
-    auto const id = c.insert("INSERT INTO messages (room_id, seq, user_id, username, content, timestamp, client_id) "
-                             "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                             {op.room_id, seq, op.user_id, op.username, op.content, now, op.client_id});
+    auto const id = c.insert(
+        "INSERT INTO messages (room_id, seq, user_id, username, content, timestamp, client_id) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        {op.room_id, seq, op.user_id, op.username, op.content, now, op.client_id});
     room->last_seq = seq;
     room->dirty = true;
     return {post_result::stored, message_record{.id = id,
@@ -83,14 +85,16 @@ join_result join(store::connection& c, seq_cache& rooms, join_op const& op)
     if (!room)
         return out;
     if (room->is_private && !op.user.is_admin &&
-        !c.query_one("SELECT 1 FROM room_members WHERE room_id = $1 AND user_id = $2", {op.room_id, op.user.user_id}))
+        !c.query_one("SELECT 1 FROM room_members WHERE room_id = $1 AND user_id = $2",
+                     {op.room_id, op.user.user_id}))
         return out;
     out.found = true;
     out.last_seq = room->last_seq;
     if (op.last_seq && *op.last_seq < room->last_seq) {
         // The newest max_replay after last_seq; one more tells whether some were left out.
-        auto rows = c.query(select_messages() + "WHERE room_id = $1 AND seq > $2 ORDER BY seq DESC LIMIT $3",
-                            {op.room_id, *op.last_seq, static_cast<std::int64_t>(op.max_replay + 1)});
+        auto rows = c.query(
+            select_messages() + "WHERE room_id = $1 AND seq > $2 ORDER BY seq DESC LIMIT $3",
+            {op.room_id, *op.last_seq, static_cast<std::int64_t>(op.max_replay + 1)});
         if (rows.size() > op.max_replay) {
             out.truncated = true;
             rows.erase(rows.begin() + static_cast<std::ptrdiff_t>(op.max_replay), rows.end());

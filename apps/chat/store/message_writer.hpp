@@ -49,9 +49,9 @@ struct post_result {
 };
 
 struct join_result {
-    bool found = false;            // false: no such room, or private and not a member
-    std::int64_t last_seq = 0;     // the room's newest seq at the join
-    bool truncated = false;        // more were missed than max_replay
+    bool found = false;                 // false: no such room, or private and not a member
+    std::int64_t last_seq = 0;          // the room's newest seq at the join
+    bool truncated = false;             // more were missed than max_replay
     std::vector<message_record> missed; // oldest first
 };
 

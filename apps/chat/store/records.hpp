@@ -5,7 +5,6 @@
 #include "parley/store/value.hpp"
 
 #include <boost/json/object.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,7 +35,8 @@ struct message_record {
 };
 
 // Column lists that the row readers below expect, in this order.
-inline constexpr char const* room_columns = "id, name, description, created_by, created_at, is_private, last_seq";
+inline constexpr char const* room_columns =
+    "id, name, description, created_by, created_at, is_private, last_seq";
 inline constexpr char const* message_columns =
     "id, room_id, seq, user_id, username, content, timestamp, is_file, file_url, client_id";
 

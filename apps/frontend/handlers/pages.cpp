@@ -1,9 +1,8 @@
 #include "handlers/pages.hpp"
 
-#include "static_files.hpp"
-
 #include "parley/http/error.hpp"
 #include "parley/service/instance.hpp"
+#include "static_files.hpp"
 
 namespace parley::frontend {
 
@@ -52,8 +51,10 @@ net::awaitable<http::response> serve_file(frontend_state& fs, http::request_cont
 net::awaitable<http::response> app_config(frontend_state& fs, http::request_context& ctx)
 {
     auto api = gateway_origin(fs, ctx);
-    std::string ws = api.rfind("https://", 0) == 0 ? "wss://" + api.substr(8) : "ws://" + api.substr(7);
-    auto res = http::json({{"api_base", api}, {"ws_url", ws + "/ws"}, {"version", parley::version()}});
+    std::string ws =
+        api.rfind("https://", 0) == 0 ? "wss://" + api.substr(8) : "ws://" + api.substr(7);
+    auto res =
+        http::json({{"api_base", api}, {"ws_url", ws + "/ws"}, {"version", parley::version()}});
     res.headers.set("Cache-Control", "no-store");
     co_return res;
 }

@@ -2,7 +2,6 @@
 #pragma once
 
 #include "gateway.hpp"
-
 #include "parley/http/context.hpp"
 #include "parley/http/message.hpp"
 #include "parley/net.hpp"

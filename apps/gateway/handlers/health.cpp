@@ -27,10 +27,11 @@ net::awaitable<http::response> health(gateway_state& g, http::request_context&)
     asks.push_back(service_up(g.chat));
     auto up = co_await gather(std::move(asks));
     bool const all_up = up[0] && up[1] && up[2];
-    co_return http::json(all_up ? http::status::ok : http::status::service_unavailable,
-                         {{"status", all_up ? "healthy" : "degraded"},
-                          {"service", "gateway"},
-                          {"services", {{"auth", bool(up[0])}, {"user", bool(up[1])}, {"chat", bool(up[2])}}}});
+    co_return http::json(
+        all_up ? http::status::ok : http::status::service_unavailable,
+        {{"status", all_up ? "healthy" : "degraded"},
+         {"service", "gateway"},
+         {"services", {{"auth", bool(up[0])}, {"user", bool(up[1])}, {"chat", bool(up[2])}}}});
 }
 
 } // namespace parley::gateway

@@ -1,6 +1,5 @@
 #include "gather.hpp"
 #include "handlers/handlers.hpp"
-
 #include "parley/http/error.hpp"
 
 namespace parley::gateway {
@@ -57,9 +56,9 @@ net::awaitable<http::response> topology(gateway_state& g, http::request_context&
         services.push_back(std::move(s));
     // Who talks to whom: the browser loads the page from the frontend and calls the gateway;
     // the gateway forwards to the three services; chat counts messages in the user service.
-    boost::json::array links = {
-        {"browser", "frontend"}, {"browser", "gateway"}, {"gateway", "auth"},
-        {"gateway", "user"},     {"gateway", "chat"},    {"chat", "user"}};
+    boost::json::array links = {{"browser", "frontend"}, {"browser", "gateway"},
+                                {"gateway", "auth"},     {"gateway", "user"},
+                                {"gateway", "chat"},     {"chat", "user"}};
     co_return http::json({{"services", std::move(services)}, {"links", std::move(links)}});
 }
 

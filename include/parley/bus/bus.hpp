@@ -3,9 +3,8 @@
 // is at most once (Redis pub/sub semantics): the store stays the truth, subscribers backfill
 // gaps from it.
 //
-//   auto sub = bus.subscribe("room:7", [](std::string_view channel, bus::payload const& p) { ... });
-//   bus.publish("room:7", bus::make_payload(text));
-//   sub.reset();   // unsubscribes
+//   auto sub = bus.subscribe("room:7", [](std::string_view channel, bus::payload const& p) { ...
+//   }); bus.publish("room:7", bus::make_payload(text)); sub.reset();   // unsubscribes
 //
 // make_local_bus() serves one process (the default); a Redis implementation serves replicas.
 #pragma once
@@ -19,7 +18,10 @@ namespace parley::bus {
 
 // Immutable bytes, shared by every subscriber: a publish copies no payload.
 using payload = std::shared_ptr<std::string const>;
-inline payload make_payload(std::string text) { return std::make_shared<std::string const>(std::move(text)); }
+inline payload make_payload(std::string text)
+{
+    return std::make_shared<std::string const>(std::move(text));
+}
 
 // Runs on a thread of the bus's choosing, never concurrently for one subscription. Must not block.
 using handler = std::function<void(std::string_view channel, payload const& message)>;

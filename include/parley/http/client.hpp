@@ -8,7 +8,6 @@
 
 #include <boost/system/error_code.hpp>
 #include <boost/system/result.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -47,7 +46,7 @@ public:
 
     net::awaitable<boost::system::result<response>> get(std::string target, fields headers = {});
     net::awaitable<boost::system::result<response>> post_json(std::string target, std::string body,
-                                                               fields headers = {});
+                                                              fields headers = {});
 
     // Connections currently idle in the pools (for tests of reuse).
     std::size_t idle_connections() const;
@@ -59,4 +58,5 @@ private:
 
 } // namespace parley::http
 
-template <> struct boost::system::is_error_code_enum<parley::http::client_error> : std::true_type {};
+template <>
+struct boost::system::is_error_code_enum<parley::http::client_error> : std::true_type {};

@@ -84,8 +84,8 @@ private:
     http::request& request_;
     net::any_io_executor executor_;
     std::string request_id_;
-    std::string trace_id_;   // 32 hex digits
-    std::string span_id_;    // 16 hex digits: this server's span
+    std::string trace_id_; // 32 hex digits
+    std::string span_id_;  // 16 hex digits: this server's span
     std::string trace_flags_;
     authenticator const* authenticate_;
     std::string_view route_;

@@ -40,14 +40,38 @@ private:
     http::fields headers_;
 };
 
-inline error bad_request(std::string m) { return {status::bad_request, std::move(m)}; }
-inline error unauthorized(std::string m) { return {status::unauthorized, std::move(m)}; }
-inline error forbidden(std::string m) { return {status::forbidden, std::move(m)}; }
-inline error not_found(std::string m) { return {status::not_found, std::move(m)}; }
-inline error conflict(std::string m) { return {status::conflict, std::move(m)}; }
-inline error payload_too_large(std::string m) { return {status::payload_too_large, std::move(m)}; }
-inline error service_unavailable(std::string m) { return {status::service_unavailable, std::move(m)}; }
-inline error gateway_timeout(std::string m) { return {status::gateway_timeout, std::move(m)}; }
+inline error bad_request(std::string m)
+{
+    return {status::bad_request, std::move(m)};
+}
+inline error unauthorized(std::string m)
+{
+    return {status::unauthorized, std::move(m)};
+}
+inline error forbidden(std::string m)
+{
+    return {status::forbidden, std::move(m)};
+}
+inline error not_found(std::string m)
+{
+    return {status::not_found, std::move(m)};
+}
+inline error conflict(std::string m)
+{
+    return {status::conflict, std::move(m)};
+}
+inline error payload_too_large(std::string m)
+{
+    return {status::payload_too_large, std::move(m)};
+}
+inline error service_unavailable(std::string m)
+{
+    return {status::service_unavailable, std::move(m)};
+}
+inline error gateway_timeout(std::string m)
+{
+    return {status::gateway_timeout, std::move(m)};
+}
 error too_many_requests(std::string m, std::chrono::seconds retry_after);
 
 } // namespace parley::http

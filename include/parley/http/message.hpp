@@ -3,7 +3,6 @@
 #pragma once
 
 #include <boost/json/value.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -86,10 +85,14 @@ struct response {
 
 // The one way to answer with JSON.
 response json(status s, boost::json::value const& body);
-inline response json(boost::json::value const& body) { return json(status::ok, body); }
+inline response json(boost::json::value const& body)
+{
+    return json(status::ok, body);
+}
 // {"error": message} (plus "code" when given): the shape of every error Parley returns.
 boost::json::object error_body(std::string_view message, std::string_view code = {});
-response text(status s, std::string body, std::string_view content_type = "text/plain; charset=utf-8");
+response text(status s, std::string body,
+              std::string_view content_type = "text/plain; charset=utf-8");
 response no_content();
 
 bool iequals(std::string_view a, std::string_view b);

@@ -46,15 +46,31 @@ public:
     router& operator=(router&&) noexcept;
 
     void add(method m, std::string_view pattern, handler h, route_options options = {});
-    void get(std::string_view pattern, handler h, route_options o = {}) { add(method::get, pattern, std::move(h), o); }
-    void post(std::string_view pattern, handler h, route_options o = {}) { add(method::post, pattern, std::move(h), o); }
-    void put(std::string_view pattern, handler h, route_options o = {}) { add(method::put, pattern, std::move(h), o); }
-    void patch(std::string_view pattern, handler h, route_options o = {}) { add(method::patch, pattern, std::move(h), o); }
-    void del(std::string_view pattern, handler h, route_options o = {}) { add(method::delete_, pattern, std::move(h), o); }
+    void get(std::string_view pattern, handler h, route_options o = {})
+    {
+        add(method::get, pattern, std::move(h), o);
+    }
+    void post(std::string_view pattern, handler h, route_options o = {})
+    {
+        add(method::post, pattern, std::move(h), o);
+    }
+    void put(std::string_view pattern, handler h, route_options o = {})
+    {
+        add(method::put, pattern, std::move(h), o);
+    }
+    void patch(std::string_view pattern, handler h, route_options o = {})
+    {
+        add(method::patch, pattern, std::move(h), o);
+    }
+    void del(std::string_view pattern, handler h, route_options o = {})
+    {
+        add(method::delete_, pattern, std::move(h), o);
+    }
 
     // A WebSocket endpoint: GET with an Upgrade. `accept` runs before the handshake and may
     // refuse with an http::error (401, 403 ...); its handler then serves the session.
-    void websocket(std::string_view pattern, ws::accept_handler accept, ws::session_options options = {});
+    void websocket(std::string_view pattern, ws::accept_handler accept,
+                   ws::session_options options = {});
 
     struct route;
     struct match {

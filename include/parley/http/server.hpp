@@ -30,11 +30,11 @@ using next_handler = std::function<net::awaitable<response>(request_context&)>;
 using middleware = std::function<net::awaitable<response>(request_context&, next_handler const&)>;
 
 struct server_options {
-    std::string name = "parley";     // service name in logs, metrics and the access log
+    std::string name = "parley"; // service name in logs, metrics and the access log
     std::string address = "0.0.0.0";
-    std::uint16_t port = 0;          // 0: an ephemeral port (tests); listen() returns it
+    std::uint16_t port = 0; // 0: an ephemeral port (tests); listen() returns it
     std::size_t max_header_bytes = 8 * 1024;
-    std::size_t max_body_bytes = 1024 * 1024; // per route overridable
+    std::size_t max_body_bytes = 1024 * 1024;          // per route overridable
     std::chrono::milliseconds request_timeout{10'000}; // whole request read (no slowloris)
     std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
     std::chrono::milliseconds write_timeout{30'000};

@@ -14,7 +14,6 @@
 #include <boost/json/value_from.hpp>
 #include <boost/mp11/algorithm.hpp>
 #include <boost/system/result.hpp>
-
 #include <concepts>
 #include <optional>
 #include <stdexcept>
@@ -127,7 +126,10 @@ template <class T> T read_at(bj::value const& v, std::string const& path)
 
 } // namespace detail
 
-template <class T> T read(bj::value const& v) { return detail::read_at<T>(v, {}); }
+template <class T> T read(bj::value const& v)
+{
+    return detail::read_at<T>(v, {});
+}
 
 // Parses and reads in one step; invalid JSON is a read_error too.
 template <class T> T read(std::string_view text)

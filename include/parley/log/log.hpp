@@ -5,7 +5,6 @@
 #pragma once
 
 #include <boost/json/object.hpp>
-
 #include <string_view>
 
 namespace parley::log {
@@ -19,9 +18,21 @@ bool enabled(level l) noexcept;
 
 void write(level l, std::string_view message, boost::json::object fields = {});
 
-inline void debug(std::string_view m, boost::json::object f = {}) { write(level::debug, m, std::move(f)); }
-inline void info(std::string_view m, boost::json::object f = {}) { write(level::info, m, std::move(f)); }
-inline void warn(std::string_view m, boost::json::object f = {}) { write(level::warn, m, std::move(f)); }
-inline void error(std::string_view m, boost::json::object f = {}) { write(level::error, m, std::move(f)); }
+inline void debug(std::string_view m, boost::json::object f = {})
+{
+    write(level::debug, m, std::move(f));
+}
+inline void info(std::string_view m, boost::json::object f = {})
+{
+    write(level::info, m, std::move(f));
+}
+inline void warn(std::string_view m, boost::json::object f = {})
+{
+    write(level::warn, m, std::move(f));
+}
+inline void error(std::string_view m, boost::json::object f = {})
+{
+    write(level::error, m, std::move(f));
+}
 
 } // namespace parley::log

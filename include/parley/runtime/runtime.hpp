@@ -10,7 +10,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <exception>
@@ -46,7 +45,8 @@ public:
     {
         using result = std::invoke_result_t<F&>;
         auto work = [f = std::move(f)]() mutable -> net::awaitable<result> { co_return f(); };
-        co_return co_await net::co_spawn(workers_.get_executor(), std::move(work), net::use_awaitable);
+        co_return co_await net::co_spawn(workers_.get_executor(), std::move(work),
+                                         net::use_awaitable);
     }
 
     // Called in registration order when the runtime stops; each may take until the deadline.

@@ -6,12 +6,14 @@
 //       [](store::connection& c, std::span<post> items) {          // store thread, one transaction
 //           std::vector<stored> out;
 //           for (auto& p : items) out.push_back(insert(c, p));
-//           return out;                                             // one result per item, in order
+//           return out;                                             // one result per item, in
+//           order
 //       },
 //       [&](std::span<post> items, std::span<stored> results) {     // after the commit, in batch
 //           publish(results);                                       // order, never concurrently
 //       });
-//   stored s = co_await writer->submit(post{...});                  // resumes on the caller's executor
+//   stored s = co_await writer->submit(post{...});                  // resumes on the caller's
+//   executor
 //
 // An exception from `process` (or SQL) rolls the batch back and is rethrown to every submitter of
 // that batch; `process` should therefore turn per-item problems into results, not exceptions.
@@ -29,7 +31,6 @@
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -50,7 +51,8 @@ struct batcher_options {
 
 template <class Item, class Result>
 class batcher : public std::enable_shared_from_this<batcher<Item, Result>> {
-    static_assert(std::is_default_constructible_v<Result>, "batcher results must be default-constructible");
+    static_assert(std::is_default_constructible_v<Result>,
+                  "batcher results must be default-constructible");
 
 public:
     using process_fn = std::function<std::vector<Result>(connection&, std::span<Item>)>;
@@ -58,11 +60,12 @@ public:
 
     // `db` must outlive the batcher. The drain loop runs on `executor` (as one coroutine at a
     // time, so `committed` calls never overlap and come in commit order).
-    static std::shared_ptr<batcher> create(database& db, net::any_io_executor executor, process_fn process,
-                                           committed_fn committed = {}, batcher_options options = {})
+    static std::shared_ptr<batcher> create(database& db, net::any_io_executor executor,
+                                           process_fn process, committed_fn committed = {},
+                                           batcher_options options = {})
     {
-        return std::shared_ptr<batcher>(
-            new batcher(db, std::move(executor), std::move(process), std::move(committed), options));
+        return std::shared_ptr<batcher>(new batcher(db, std::move(executor), std::move(process),
+                                                    std::move(committed), options));
     }
 
     // Queues the item and waits for its batch to commit; returns its result (or rethrows the
@@ -111,12 +114,14 @@ private:
 
     template <class Handler> void enqueue(Item item, Handler handler)
     {
-        auto work = net::prefer(net::any_io_executor(net::get_associated_executor(handler, executor_)),
-                                net::execution::outstanding_work.tracked);
+        auto work =
+            net::prefer(net::any_io_executor(net::get_associated_executor(handler, executor_)),
+                        net::execution::outstanding_work.tracked);
         bool start = false;
         {
             std::lock_guard lock(mutex_);
-            queue_.push_back(pending{std::move(item), completion(std::move(handler)), std::move(work)});
+            queue_.push_back(
+                pending{std::move(item), completion(std::move(handler)), std::move(work)});
             if (!draining_) {
                 draining_ = true;
                 start = true;
@@ -133,7 +138,8 @@ private:
                     }
                 }
             };
-            net::co_spawn(executor_, [self] { return self->drain(); }, on_done);
+            net::co_spawn(
+                executor_, [self] { return self->drain(); }, on_done);
         }
     }
 
@@ -163,7 +169,9 @@ private:
             std::vector<Result> results;
             std::exception_ptr error;
             try {
-                auto job = [this, &items](connection& c) { return process_(c, std::span<Item>(items)); };
+                auto job = [this, &items](connection& c) {
+                    return process_(c, std::span<Item>(items));
+                };
                 results = co_await db_.run(job);
                 if (results.size() != items.size())
                     throw std::logic_error("batcher: process returned the wrong number of results");
@@ -188,8 +196,10 @@ private:
                 Result r = error ? Result{} : std::move(results[i]);
                 // The work guard ends inside the completion, on the submitter's thread: once a
                 // submitter has resumed, its io_context may be gone (see database::run).
-                auto target = net::prefer(net::any_io_executor(p.work), net::execution::outstanding_work.untracked);
-                auto complete = [done = std::move(p.done), error, r = std::move(r), work = std::move(p.work)]() mutable {
+                auto target = net::prefer(net::any_io_executor(p.work),
+                                          net::execution::outstanding_work.untracked);
+                auto complete = [done = std::move(p.done), error, r = std::move(r),
+                                 work = std::move(p.work)]() mutable {
                     std::move(done)(error, std::move(r));
                 };
                 net::post(target, std::move(complete));

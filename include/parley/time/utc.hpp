@@ -7,8 +7,10 @@
 namespace parley {
 
 // "2026-11-26T09:41:07Z"
-std::string utc_timestamp(std::chrono::system_clock::time_point t = std::chrono::system_clock::now());
+std::string
+utc_timestamp(std::chrono::system_clock::time_point t = std::chrono::system_clock::now());
 // "2026-11-26T09:41:07.123Z"
-std::string utc_timestamp_ms(std::chrono::system_clock::time_point t = std::chrono::system_clock::now());
+std::string
+utc_timestamp_ms(std::chrono::system_clock::time_point t = std::chrono::system_clock::now());
 
 } // namespace parley

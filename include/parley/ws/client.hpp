@@ -25,8 +25,8 @@
 namespace parley::ws {
 
 struct client_options {
-    http::fields headers;                   // e.g. Origin, Authorization
-    std::vector<std::string> subprotocols;  // Sec-WebSocket-Protocol offer
+    http::fields headers;                  // e.g. Origin, Authorization
+    std::vector<std::string> subprotocols; // Sec-WebSocket-Protocol offer
     std::size_t max_message_bytes = 16 * 1024 * 1024;
     std::chrono::milliseconds handshake_timeout{5'000};
 };
@@ -71,7 +71,8 @@ public:
     net::awaitable<void> send_close(ws::close_code code, std::string_view reason = {});
 
     // Sends a close frame and waits (bounded) for the server's close reply.
-    net::awaitable<void> close(ws::close_code code = close_code::normal, std::string_view reason = {});
+    net::awaitable<void> close(ws::close_code code = close_code::normal,
+                               std::string_view reason = {});
 
     // The code of the server's close frame (none if the connection dropped without one).
     ws::close_code close_code() const noexcept;

@@ -20,7 +20,10 @@ public:
     static frame encoded(std::string_view wire);
 
     // The bytes on the wire.
-    std::string_view wire() const noexcept { return wire_ ? std::string_view(*wire_) : std::string_view(); }
+    std::string_view wire() const noexcept
+    {
+        return wire_ ? std::string_view(*wire_) : std::string_view();
+    }
     std::size_t size() const noexcept { return wire_ ? wire_->size() : 0; }
     explicit operator bool() const noexcept { return wire_ != nullptr; }
 

@@ -31,9 +31,9 @@ class request_context;
 namespace parley::ws {
 
 struct session_options {
-    std::size_t max_message_bytes = 64 * 1024;     // larger incoming messages close with 1009
-    std::size_t max_queued_frames = 1024;          // outbound queue bounds: past either,
-    std::size_t max_queued_bytes = 4 * 1024 * 1024;//   the session closes with 4008
+    std::size_t max_message_bytes = 64 * 1024;       // larger incoming messages close with 1009
+    std::size_t max_queued_frames = 1024;            // outbound queue bounds: past either,
+    std::size_t max_queued_bytes = 4 * 1024 * 1024;  //   the session closes with 4008
     std::chrono::milliseconds ping_interval{20'000}; // ping when the peer has been quiet this long
     std::chrono::milliseconds idle_timeout{60'000};  // close (1001) when quiet this long
     std::chrono::milliseconds close_timeout{5'000};  // wait this long for the peer's close reply

@@ -1,11 +1,10 @@
 #include "parley/bus/bus.hpp"
-
 #include "parley/log/log.hpp"
 
 #include <algorithm>
 #include <atomic>
-#include <thread>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -77,18 +76,22 @@ public:
 private:
     struct string_hash {
         using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+        std::size_t operator()(std::string_view s) const noexcept
+        {
+            return std::hash<std::string_view>{}(s);
+        }
     };
     std::mutex mutex_;
-    std::unordered_map<std::string, std::shared_ptr<entry_list const>, string_hash, std::equal_to<>> channels_;
+    std::unordered_map<std::string, std::shared_ptr<entry_list const>, string_hash, std::equal_to<>>
+        channels_;
 };
 
 class local_subscription final : public subscription {
 public:
-    local_subscription(std::weak_ptr<local_bus> owner, std::string channel, std::shared_ptr<entry> e)
+    local_subscription(std::weak_ptr<local_bus> owner, std::string channel,
+                       std::shared_ptr<entry> e)
         : owner_(std::move(owner)), channel_(std::move(channel)), entry_(std::move(e))
-    {
-    }
+    {}
     ~local_subscription() override
     {
         if (auto owner = owner_.lock())
@@ -112,7 +115,8 @@ std::unique_ptr<subscription> local_bus::subscribe(std::string_view channel, han
         next->push_back(e);
         list = std::move(next);
     }
-    return std::make_unique<local_subscription>(weak_from_this(), std::string(channel), std::move(e));
+    return std::make_unique<local_subscription>(weak_from_this(), std::string(channel),
+                                                std::move(e));
 }
 
 // The bus is owned through unique_ptr<bus> by callers, but subscriptions need a weak handle to
@@ -120,7 +124,10 @@ std::unique_ptr<subscription> local_bus::subscribe(std::string_view channel, han
 class local_bus_handle final : public bus {
 public:
     local_bus_handle() : impl_(std::make_shared<local_bus>()) {}
-    void publish(std::string_view channel, payload message) override { impl_->publish(channel, std::move(message)); }
+    void publish(std::string_view channel, payload message) override
+    {
+        impl_->publish(channel, std::move(message));
+    }
     std::unique_ptr<subscription> subscribe(std::string_view channel, handler h) override
     {
         return impl_->subscribe(channel, std::move(h));
@@ -132,6 +139,9 @@ private:
 
 } // namespace
 
-std::unique_ptr<bus> make_local_bus() { return std::make_unique<local_bus_handle>(); }
+std::unique_ptr<bus> make_local_bus()
+{
+    return std::make_unique<local_bus_handle>();
+}
 
 } // namespace parley::bus

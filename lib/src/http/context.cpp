@@ -3,7 +3,6 @@
 #include "http/ids.hpp"
 
 #include <boost/json/object.hpp>
-
 #include <cctype>
 #include <charconv>
 
@@ -16,7 +15,10 @@ bool is_hex(std::string_view s)
     return s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
-bool all_zero(std::string_view s) { return s.find_first_not_of('0') == std::string_view::npos; }
+bool all_zero(std::string_view s)
+{
+    return s.find_first_not_of('0') == std::string_view::npos;
+}
 
 // A caller-supplied request id is echoed into logs and responses: accept only short, plain ids.
 bool sane_request_id(std::string_view id)
@@ -143,7 +145,8 @@ std::optional<std::string> request_context::query(std::string_view name) const
             return std::string();
         auto value = decode_component(pair.substr(eq + 1));
         if (!value)
-            throw bad_request("query parameter '" + std::string(name) + "' is not valid percent-encoding");
+            throw bad_request("query parameter '" + std::string(name) +
+                              "' is not valid percent-encoding");
         return value;
     }
     return std::nullopt;

@@ -45,29 +45,52 @@ method method_from_string(std::string_view name)
 std::string_view reason_phrase(status s)
 {
     switch (s) {
-    case status::switching_protocols: return "Switching Protocols";
-    case status::ok: return "OK";
-    case status::created: return "Created";
-    case status::accepted: return "Accepted";
-    case status::no_content: return "No Content";
-    case status::not_modified: return "Not Modified";
-    case status::bad_request: return "Bad Request";
-    case status::unauthorized: return "Unauthorized";
-    case status::forbidden: return "Forbidden";
-    case status::not_found: return "Not Found";
-    case status::method_not_allowed: return "Method Not Allowed";
-    case status::request_timeout: return "Request Timeout";
-    case status::conflict: return "Conflict";
-    case status::payload_too_large: return "Payload Too Large";
-    case status::unsupported_media_type: return "Unsupported Media Type";
-    case status::unprocessable_entity: return "Unprocessable Entity";
-    case status::upgrade_required: return "Upgrade Required";
-    case status::too_many_requests: return "Too Many Requests";
-    case status::request_header_fields_too_large: return "Request Header Fields Too Large";
-    case status::internal_server_error: return "Internal Server Error";
-    case status::bad_gateway: return "Bad Gateway";
-    case status::service_unavailable: return "Service Unavailable";
-    case status::gateway_timeout: return "Gateway Timeout";
+    case status::switching_protocols:
+        return "Switching Protocols";
+    case status::ok:
+        return "OK";
+    case status::created:
+        return "Created";
+    case status::accepted:
+        return "Accepted";
+    case status::no_content:
+        return "No Content";
+    case status::not_modified:
+        return "Not Modified";
+    case status::bad_request:
+        return "Bad Request";
+    case status::unauthorized:
+        return "Unauthorized";
+    case status::forbidden:
+        return "Forbidden";
+    case status::not_found:
+        return "Not Found";
+    case status::method_not_allowed:
+        return "Method Not Allowed";
+    case status::request_timeout:
+        return "Request Timeout";
+    case status::conflict:
+        return "Conflict";
+    case status::payload_too_large:
+        return "Payload Too Large";
+    case status::unsupported_media_type:
+        return "Unsupported Media Type";
+    case status::unprocessable_entity:
+        return "Unprocessable Entity";
+    case status::upgrade_required:
+        return "Upgrade Required";
+    case status::too_many_requests:
+        return "Too Many Requests";
+    case status::request_header_fields_too_large:
+        return "Request Header Fields Too Large";
+    case status::internal_server_error:
+        return "Internal Server Error";
+    case status::bad_gateway:
+        return "Bad Gateway";
+    case status::service_unavailable:
+        return "Service Unavailable";
+    case status::gateway_timeout:
+        return "Gateway Timeout";
     }
     return "Unknown";
 }
@@ -94,7 +117,10 @@ void fields::set(std::string_view name, std::string_view value)
     add(name, value);
 }
 
-void fields::add(std::string_view name, std::string_view value) { list_.emplace_back(name, value); }
+void fields::add(std::string_view name, std::string_view value)
+{
+    list_.emplace_back(name, value);
+}
 
 void fields::erase(std::string_view name)
 {

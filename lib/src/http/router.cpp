@@ -17,10 +17,14 @@ struct segment {
 int weight(segment_kind k)
 {
     switch (k) {
-    case segment_kind::literal: return 3;
-    case segment_kind::int_param: return 2;
-    case segment_kind::string_param: return 1;
-    case segment_kind::path_param: return 0;
+    case segment_kind::literal:
+        return 3;
+    case segment_kind::int_param:
+        return 2;
+    case segment_kind::string_param:
+        return 1;
+    case segment_kind::path_param:
+        return 0;
     }
     return 0;
 }
@@ -44,7 +48,8 @@ std::vector<std::string_view> split_path(std::string_view path)
 bool is_int(std::string_view s)
 {
     // Up to 18 digits always fits an int64.
-    return !s.empty() && s.size() <= 18 && s.find_first_not_of("0123456789") == std::string_view::npos;
+    return !s.empty() && s.size() <= 18 &&
+           s.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
 } // namespace
@@ -78,7 +83,8 @@ std::vector<segment> parse_pattern(std::string_view pattern)
             auto inner = part.substr(1, part.size() - 2);
             auto colon = inner.find(':');
             auto name = inner.substr(0, colon);
-            auto type = colon == std::string_view::npos ? std::string_view("string") : inner.substr(colon + 1);
+            auto type = colon == std::string_view::npos ? std::string_view("string")
+                                                        : inner.substr(colon + 1);
             segment_kind kind;
             if (type == "string")
                 kind = segment_kind::string_param;
@@ -87,9 +93,11 @@ std::vector<segment> parse_pattern(std::string_view pattern)
             else if (type == "path" && i + 1 == parts.size())
                 kind = segment_kind::path_param;
             else
-                throw std::invalid_argument("bad parameter type in route pattern: " + std::string(pattern));
+                throw std::invalid_argument("bad parameter type in route pattern: " +
+                                            std::string(pattern));
             if (name.empty())
-                throw std::invalid_argument("unnamed parameter in route pattern: " + std::string(pattern));
+                throw std::invalid_argument("unnamed parameter in route pattern: " +
+                                            std::string(pattern));
             segments.push_back({kind, std::string(name)});
         } else {
             if (part.find_first_of("{}") != std::string_view::npos)
@@ -157,7 +165,8 @@ void router::add(method m, std::string_view pattern, handler h, route_options op
     routes_.push_back(std::move(r));
 }
 
-void router::websocket(std::string_view pattern, ws::accept_handler accept, ws::session_options options)
+void router::websocket(std::string_view pattern, ws::accept_handler accept,
+                       ws::session_options options)
 {
     auto r = std::make_unique<route>();
     r->verb = method::get;
@@ -204,10 +213,25 @@ router::match router::find(method m, std::string_view path) const
     return best;
 }
 
-std::string_view router::pattern(route const& r) { return r.pattern; }
-handler const& router::handler_of(route const& r) { return r.handler; }
-route_options const& router::options_of(route const& r) { return r.options; }
-ws::accept_handler const* router::websocket_of(route const& r) { return r.websocket ? &*r.websocket : nullptr; }
-ws::session_options const& router::websocket_options_of(route const& r) { return r.websocket_options; }
+std::string_view router::pattern(route const& r)
+{
+    return r.pattern;
+}
+handler const& router::handler_of(route const& r)
+{
+    return r.handler;
+}
+route_options const& router::options_of(route const& r)
+{
+    return r.options;
+}
+ws::accept_handler const* router::websocket_of(route const& r)
+{
+    return r.websocket ? &*r.websocket : nullptr;
+}
+ws::session_options const& router::websocket_options_of(route const& r)
+{
+    return r.websocket_options;
+}
 
 } // namespace parley::http

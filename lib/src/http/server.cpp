@@ -5,6 +5,7 @@
 #include "parley/runtime/runtime.hpp"
 #include "ws/server_session.hpp"
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -15,8 +16,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-
-#include <atomic>
 #include <mutex>
 #include <unordered_map>
 
@@ -34,8 +33,7 @@ struct server_metrics {
     explicit server_metrics(std::string const& service)
         : open_connections(metrics::gauge("parley_http_open_connections", "Open HTTP connections",
                                           {{"service", service}}))
-    {
-    }
+    {}
 };
 
 bool origin_allowed(std::vector<std::string> const& allowed, std::string_view origin)
@@ -53,10 +51,8 @@ enum class phase { idle, busy };
 } // namespace
 
 struct server::impl : std::enable_shared_from_this<impl> {
-    impl(parley::runtime& r, server_options o)
-        : rt(r), options(std::move(o)), stats(options.name)
-    {
-    }
+    impl(parley::runtime& r, server_options o) : rt(r), options(std::move(o)), stats(options.name)
+    {}
 
     parley::runtime& rt;
     server_options options;
@@ -102,7 +98,8 @@ void log_failure(char const* what, std::exception_ptr e)
 }
 
 // keep_alive: nothing leaves the Connection header to the response (the 101 upgrade).
-bhttp::response<bhttp::string_body> to_beast(response&& res, unsigned version, std::optional<bool> keep_alive, bool head)
+bhttp::response<bhttp::string_body> to_beast(response&& res, unsigned version,
+                                             std::optional<bool> keep_alive, bool head)
 {
     bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status_code()), version};
     for (auto const& [name, value] : res.headers)
@@ -119,7 +116,8 @@ bhttp::response<bhttp::string_body> to_beast(response&& res, unsigned version, s
 }
 
 // An error answer that ends the connection (the rest of the request was not read).
-net::awaitable<void> reply_and_close(beast::tcp_stream& stream, std::chrono::milliseconds timeout, response res)
+net::awaitable<void> reply_and_close(beast::tcp_stream& stream, std::chrono::milliseconds timeout,
+                                     response res)
 {
     stream.expires_after(timeout);
     auto out = to_beast(std::move(res), 11, false, false);
@@ -154,8 +152,7 @@ std::string endpoint_string(tcp::socket const& socket)
 
 server::server(parley::runtime& rt, server_options options)
     : impl_(std::make_shared<impl>(rt, std::move(options)))
-{
-}
+{}
 
 server::~server()
 {
@@ -165,19 +162,38 @@ server::~server()
     }
 }
 
-http::router& server::routes() noexcept { return impl_->routes; }
-void server::use(middleware m) { impl_->middlewares.push_back(std::move(m)); }
-void server::set_authenticator(authenticator a) { impl_->options.authenticate = std::move(a); }
-std::uint16_t server::port() const noexcept { return impl_->bound_port; }
-std::size_t server::open_connections() const noexcept { return impl_->connection_count.load(); }
-std::size_t server::open_websockets() const noexcept { return impl_->websockets.size(); }
+http::router& server::routes() noexcept
+{
+    return impl_->routes;
+}
+void server::use(middleware m)
+{
+    impl_->middlewares.push_back(std::move(m));
+}
+void server::set_authenticator(authenticator a)
+{
+    impl_->options.authenticate = std::move(a);
+}
+std::uint16_t server::port() const noexcept
+{
+    return impl_->bound_port;
+}
+std::size_t server::open_connections() const noexcept
+{
+    return impl_->connection_count.load();
+}
+std::size_t server::open_websockets() const noexcept
+{
+    return impl_->websockets.size();
+}
 
 std::uint16_t server::listen()
 {
     auto& self = *impl_;
     if (self.options.expose_metrics) {
         auto metrics_handler = [](request_context&) -> net::awaitable<response> {
-            co_return text(status::ok, metrics::render(), "text/plain; version=0.0.4; charset=utf-8");
+            co_return text(status::ok, metrics::render(),
+                           "text/plain; version=0.0.4; charset=utf-8");
         };
         self.routes.get("/metrics", metrics_handler);
     }
@@ -207,7 +223,8 @@ net::awaitable<void> server::impl::accept_loop()
                 break;
             // Out of file descriptors and the like: back off instead of spinning.
             log::warn("accept failed", {{"error", ec.message()}});
-            net::steady_timer pause(co_await net::this_coro::executor, std::chrono::milliseconds(50));
+            net::steady_timer pause(co_await net::this_coro::executor,
+                                    std::chrono::milliseconds(50));
             co_await pause.async_wait(use_tuple);
             continue;
         }
@@ -266,14 +283,20 @@ net::awaitable<void> server::impl::serve_connection(tcp::socket socket)
         // The body limit depends on the route: checked once the header has been read.
         parser.body_limit(boost::none);
 
-        auto [header_ec, header_bytes] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+        auto [header_ec, header_bytes] =
+            co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
         if (header_ec) {
             if (header_ec == bhttp::error::header_limit)
-                co_await reply_and_close(stream, options.write_timeout, error(status::request_header_fields_too_large, "Request headers too large").to_response());
+                co_await reply_and_close(
+                    stream, options.write_timeout,
+                    error(status::request_header_fields_too_large, "Request headers too large")
+                        .to_response());
             else if (header_ec != beast::error::timeout && header_ec != net::error::eof &&
-                     header_ec != bhttp::error::end_of_stream && header_ec != net::error::operation_aborted &&
+                     header_ec != bhttp::error::end_of_stream &&
+                     header_ec != net::error::operation_aborted &&
                      header_ec != net::error::connection_reset)
-                co_await reply_and_close(stream, options.write_timeout, bad_request("Malformed HTTP request").to_response());
+                co_await reply_and_close(stream, options.write_timeout,
+                                         bad_request("Malformed HTTP request").to_response());
             co_return;
         }
 
@@ -284,10 +307,12 @@ net::awaitable<void> server::impl::serve_connection(tcp::socket socket)
 
         // Refuse an oversized body before reading it; a chunked one is cut off at the limit.
         std::size_t body_limit = options.max_body_bytes;
-        if (match.result == router::match::found && router::options_of(*match.target).max_body_bytes)
+        if (match.result == router::match::found &&
+            router::options_of(*match.target).max_body_bytes)
             body_limit = router::options_of(*match.target).max_body_bytes;
         if (auto length = parser.content_length(); length && *length > body_limit) {
-            co_await reply_and_close(stream, options.write_timeout, payload_too_large("Request body too large").to_response());
+            co_await reply_and_close(stream, options.write_timeout,
+                                     payload_too_large("Request body too large").to_response());
             co_return;
         }
         parser.body_limit(body_limit);
@@ -298,10 +323,13 @@ net::awaitable<void> server::impl::serve_connection(tcp::socket socket)
         auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
         if (body_ec) {
             if (body_ec == bhttp::error::body_limit)
-                co_await reply_and_close(stream, options.write_timeout, payload_too_large("Request body too large").to_response());
+                co_await reply_and_close(stream, options.write_timeout,
+                                         payload_too_large("Request body too large").to_response());
             else if (body_ec != beast::error::timeout && body_ec != net::error::eof &&
-                     body_ec != bhttp::error::end_of_stream && body_ec != net::error::connection_reset)
-                co_await reply_and_close(stream, options.write_timeout, bad_request("Malformed HTTP request").to_response());
+                     body_ec != bhttp::error::end_of_stream &&
+                     body_ec != net::error::connection_reset)
+                co_await reply_and_close(stream, options.write_timeout,
+                                         bad_request("Malformed HTTP request").to_response());
             co_return;
         }
 
@@ -313,14 +341,16 @@ net::awaitable<void> server::impl::serve_connection(tcp::socket socket)
         request_context ctx(req, stream.get_executor(), &options.authenticate);
 
         // WebSocket upgrade: the accept hook may refuse with an ordinary HTTP error response.
-        ws::accept_handler const* accept = match.result == router::match::found ? router::websocket_of(*match.target) : nullptr;
+        ws::accept_handler const* accept =
+            match.result == router::match::found ? router::websocket_of(*match.target) : nullptr;
         response res;
         std::shared_ptr<ws::handler> ws_handler;
         std::string subprotocol;
         if (accept) {
             try {
                 ctx.set_route(router::pattern(*match.target), match.params);
-                res = ws::detail::upgrade_response(req, router::websocket_options_of(*match.target));
+                res =
+                    ws::detail::upgrade_response(req, router::websocket_options_of(*match.target));
                 ws_handler = (*accept)(ctx);
                 if (!ws_handler)
                     throw forbidden("WebSocket refused");
@@ -345,22 +375,33 @@ net::awaitable<void> server::impl::serve_connection(tcp::socket socket)
         auto [write_ec, written] = co_await bhttp::async_write(stream, out, use_tuple);
 
         auto elapsed = std::chrono::duration<double>(clock::now() - started).count();
-        auto route_label = match.result == router::match::found ? std::string(router::pattern(*match.target)) : std::string("unmatched");
+        auto route_label = match.result == router::match::found
+                               ? std::string(router::pattern(*match.target))
+                               : std::string("unmatched");
         metrics::counter("parley_http_requests_total", "HTTP requests by route, method and status",
-                         {{"service", options.name}, {"route", route_label}, {"method", req.method_name},
-                          {"status", std::to_string(status_code)}}).inc();
+                         {{"service", options.name},
+                          {"route", route_label},
+                          {"method", req.method_name},
+                          {"status", std::to_string(status_code)}})
+            .inc();
         metrics::histogram("parley_http_request_seconds", "HTTP request latency by route",
-                           {{"service", options.name}, {"route", route_label}}).observe(elapsed);
-        log::info("request", {{"request_id", ctx.request_id()}, {"method", req.method_name},
-                              {"path", std::string(req.path())}, {"status", status_code},
-                              {"ms", elapsed * 1000.0}, {"bytes", written}, {"remote", remote}});
+                           {{"service", options.name}, {"route", route_label}})
+            .observe(elapsed);
+        log::info("request", {{"request_id", ctx.request_id()},
+                              {"method", req.method_name},
+                              {"path", std::string(req.path())},
+                              {"status", status_code},
+                              {"ms", elapsed * 1000.0},
+                              {"bytes", written},
+                              {"remote", remote}});
         if (write_ec)
             co_return;
 
         if (ws_handler) {
             stream.expires_never();
             std::string buffered = beast::buffers_to_string(buffer.data());
-            co_await ws::detail::serve(stream.release_socket(), std::move(buffered), std::move(ws_handler),
+            co_await ws::detail::serve(stream.release_socket(), std::move(buffered),
+                                       std::move(ws_handler),
                                        router::websocket_options_of(*match.target), remote,
                                        std::move(subprotocol), websockets);
             co_return;
@@ -382,23 +423,28 @@ net::awaitable<response> server::impl::dispatch(request_context& ctx, router::ma
         if (m.result == router::match::not_found)
             throw not_found("Not found");
         if (m.result == router::match::method_not_allowed)
-            throw error(status::method_not_allowed, "Method not allowed").with_header("Allow", m.allow);
+            throw error(status::method_not_allowed, "Method not allowed")
+                .with_header("Allow", m.allow);
         ctx.set_route(router::pattern(*m.target), m.params);
         co_return co_await run_chain(ctx, router::handler_of(*m.target), 0);
     } catch (error const& e) {
         co_return e.to_response();
     } catch (std::exception const& e) {
-        log::error("handler failed", {{"request_id", ctx.request_id()}, {"error", e.what()},
+        log::error("handler failed", {{"request_id", ctx.request_id()},
+                                      {"error", e.what()},
                                       {"path", std::string(req.path())}});
     }
     co_return error(status::internal_server_error, "Internal server error").to_response();
 }
 
-net::awaitable<response> server::impl::run_chain(request_context& ctx, handler const& h, std::size_t index)
+net::awaitable<response> server::impl::run_chain(request_context& ctx, handler const& h,
+                                                 std::size_t index)
 {
     if (index == middlewares.size())
         co_return co_await h(ctx);
-    next_handler next = [this, &h, index](request_context& c) { return run_chain(c, h, index + 1); };
+    next_handler next = [this, &h, index](request_context& c) {
+        return run_chain(c, h, index + 1);
+    };
     co_return co_await middlewares[index](ctx, next);
 }
 
@@ -409,7 +455,8 @@ response server::impl::preflight(request const& req) const
     if (origin && origin_allowed(options.cors_origins, *origin)) {
         res.headers.set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
         res.headers.set("Access-Control-Allow-Headers",
-                        req.headers.get("Access-Control-Request-Headers").value_or("Content-Type, Authorization"));
+                        req.headers.get("Access-Control-Request-Headers")
+                            .value_or("Content-Type, Authorization"));
         res.headers.set("Access-Control-Max-Age", "600");
     }
     return res;
@@ -420,7 +467,8 @@ void server::impl::add_cors_headers(request const& req, response& res) const
     auto origin = req.headers.get("Origin");
     if (!origin || !origin_allowed(options.cors_origins, *origin))
         return;
-    bool any = std::find(options.cors_origins.begin(), options.cors_origins.end(), "*") != options.cors_origins.end();
+    bool any = std::find(options.cors_origins.begin(), options.cors_origins.end(), "*") !=
+               options.cors_origins.end();
     res.headers.set("Access-Control-Allow-Origin", any ? std::string_view("*") : *origin);
     if (!any)
         res.headers.add("Vary", "Origin");

@@ -17,7 +17,10 @@ boost::system::result<bj::value> parse(std::string_view text)
     return v;
 }
 
-std::string serialize(bj::value const& v) { return bj::serialize(v); }
+std::string serialize(bj::value const& v)
+{
+    return bj::serialize(v);
+}
 
 namespace detail {
 

@@ -1,8 +1,7 @@
 #include "parley/log/log.hpp"
 
-#include "parley/time/utc.hpp"
-
 #include "log/sink.hpp"
+#include "parley/time/utc.hpp"
 
 #include <atomic>
 #include <boost/json/serialize.hpp>

@@ -2,12 +2,11 @@
 
 #include "parley/log/log.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-
-#include <atomic>
 #include <csignal>
 #include <optional>
 #include <thread>
@@ -23,18 +22,24 @@ struct runtime::state {
 
 runtime::runtime(runtime_options options)
     : options_(options), io_(static_cast<int>(std::max<std::size_t>(1, options.io_threads))),
-      workers_(std::max<std::size_t>(1, options.worker_threads)), state_(std::make_unique<state>(io_))
-{
-}
+      workers_(std::max<std::size_t>(1, options.worker_threads)),
+      state_(std::make_unique<state>(io_))
+{}
 
 runtime::~runtime()
 {
     workers_.join();
 }
 
-void runtime::on_stop(std::function<net::awaitable<void>()> hook) { stop_hooks_.push_back(std::move(hook)); }
+void runtime::on_stop(std::function<net::awaitable<void>()> hook)
+{
+    stop_hooks_.push_back(std::move(hook));
+}
 
-bool runtime::stopping() const noexcept { return state_->stopping.load(); }
+bool runtime::stopping() const noexcept
+{
+    return state_->stopping.load();
+}
 
 void runtime::stop()
 {

@@ -2,11 +2,10 @@
 
 #include "parley/http/server.hpp"
 
-#include <unistd.h>
-
 #include <atomic>
 #include <climits>
 #include <mutex>
+#include <unistd.h>
 
 #ifndef PARLEY_VERSION
 #define PARLEY_VERSION "0.0.0"
@@ -14,7 +13,10 @@
 
 namespace parley {
 
-std::string_view version() noexcept { return PARLEY_VERSION; }
+std::string_view version() noexcept
+{
+    return PARLEY_VERSION;
+}
 
 namespace {
 
@@ -65,7 +67,8 @@ net::awaitable<http::response> report_instance(std::shared_ptr<instance_state> s
     auto uptime = std::chrono::duration<double>(clock::now() - state->started).count();
     co_return http::json({
         {"service", state->service},
-        {"instance", state->host + ":" + std::to_string(server.port()) + "/" + std::to_string(::getpid())},
+        {"instance",
+         state->host + ":" + std::to_string(server.port()) + "/" + std::to_string(::getpid())},
         {"version", PARLEY_VERSION},
         {"uptime_s", uptime},
         {"open_connections", server.open_connections()},
@@ -88,7 +91,9 @@ void expose_instance(http::server& server, std::string service_name)
     server.use(count);
 
     // Not a coroutine itself (GCC 12 and capturing lambda coroutines): it hands off to one.
-    auto report = [state, &server](http::request_context&) { return report_instance(state, server); };
+    auto report = [state, &server](http::request_context&) {
+        return report_instance(state, server);
+    };
     server.routes().get("/internal/instance", report);
 }
 

@@ -13,7 +13,8 @@ runtime_options runtime_options_from(config const& cfg)
     runtime_options o;
     auto cores = static_cast<std::int64_t>(std::max(1u, std::thread::hardware_concurrency()));
     o.io_threads = static_cast<std::size_t>(cfg.integer({"PARLEY_IO_THREADS"}, cores, 1, 256));
-    o.worker_threads = static_cast<std::size_t>(cfg.integer({"PARLEY_WORKER_THREADS"}, cores, 1, 256));
+    o.worker_threads =
+        static_cast<std::size_t>(cfg.integer({"PARLEY_WORKER_THREADS"}, cores, 1, 256));
     o.shutdown_deadline = cfg.duration({"PARLEY_SHUTDOWN_TIMEOUT"}, std::chrono::seconds(10));
     return o;
 }
@@ -24,7 +25,8 @@ http::server_options server_options_from(config const& cfg, service_info const& 
     o.name = info.name;
     o.address = cfg.string({"PARLEY_BIND"}, "0.0.0.0");
     // 0 asks for an ephemeral port (integration tests read the bound port from the log).
-    o.port = static_cast<std::uint16_t>(cfg.integer({"PARLEY_PORT", "PORT"}, info.default_port, 0, 65535));
+    o.port = static_cast<std::uint16_t>(
+        cfg.integer({"PARLEY_PORT", "PORT"}, info.default_port, 0, 65535));
     o.cors_origins = cfg.list({"PARLEY_CORS_ORIGINS"}, info.default_cors_origins);
     o.max_body_bytes = cfg.bytes({"PARLEY_MAX_BODY_BYTES"}, o.max_body_bytes);
     o.request_timeout = cfg.duration({"PARLEY_REQUEST_TIMEOUT"}, o.request_timeout);
@@ -38,7 +40,8 @@ int run_service(service_info info, std::function<void(service&)> setup)
     std::unique_ptr<runtime> rt;
     std::unique_ptr<http::server> server;
     try {
-        log::init(info.name, log::parse_level(cfg.string({"PARLEY_LOG_LEVEL"}, "info"), log::level::info));
+        log::init(info.name,
+                  log::parse_level(cfg.string({"PARLEY_LOG_LEVEL"}, "info"), log::level::info));
         cfg.production(); // validates PARLEY_ENV early
         rt = std::make_unique<runtime>(runtime_options_from(cfg));
         server = std::make_unique<http::server>(*rt, server_options_from(cfg, info));
@@ -55,8 +58,8 @@ int run_service(service_info info, std::function<void(service&)> setup)
         log::error("failed to start", {{"error", e.what()}});
         return 1;
     }
-    log::info("started", {{"port", server->port()},
-                          {"env", cfg.production() ? "production" : "development"}});
+    log::info("started",
+              {{"port", server->port()}, {"env", cfg.production() ? "production" : "development"}});
     return rt->run();
 }
 

@@ -25,7 +25,13 @@ std::string format(std::chrono::system_clock::time_point t, bool with_ms)
 
 } // namespace
 
-std::string utc_timestamp(std::chrono::system_clock::time_point t) { return format(t, false); }
-std::string utc_timestamp_ms(std::chrono::system_clock::time_point t) { return format(t, true); }
+std::string utc_timestamp(std::chrono::system_clock::time_point t)
+{
+    return format(t, false);
+}
+std::string utc_timestamp_ms(std::chrono::system_clock::time_point t)
+{
+    return format(t, true);
+}
 
 } // namespace parley

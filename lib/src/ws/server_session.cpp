@@ -1,17 +1,14 @@
 #include "ws/server_session.hpp"
 
-#include "parley/ws/flush_scope.hpp"
-
-#include "parley/log/log.hpp"
-
 #include "parley/http/error.hpp"
+#include "parley/log/log.hpp"
+#include "parley/ws/flush_scope.hpp"
 #include "ws/codec.hpp"
 #include "ws/handshake.hpp"
 #include "ws/stats.hpp"
 
 #include <algorithm>
 #include <array>
-#include <span>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -19,10 +16,10 @@
 #include <boost/asio/write.hpp>
 #include <cstdio>
 #include <exception>
-#include <vector>
-
+#include <span>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <vector>
 
 namespace parley::ws::detail {
 
@@ -212,7 +209,7 @@ private:
     // queued): the writer must not write meanwhile, and is woken afterwards if it asked to be.
     bool direct_writing_ = false;
     bool wake_after_direct_ = false;
-    bool in_flush_scope_ = false; // listed in this thread's open flush_scope
+    bool in_flush_scope_ = false;     // listed in this thread's open flush_scope
     std::vector<frame> direct_batch_; // flush()'s frames, owned by whoever set direct_writing_
     std::atomic<bool> control_pending_{false}; // control frames go first: no direct write then
     std::atomic<std::size_t> queued_bytes_{0};
@@ -313,7 +310,8 @@ void server_session::flush()
         in_flush_scope_ = false;
         if (queue_.empty())
             return;
-        if (writer_waiting_ && !direct_writing_ && !control_pending_.load(std::memory_order_acquire)) {
+        if (writer_waiting_ && !direct_writing_ &&
+            !control_pending_.load(std::memory_order_acquire)) {
             direct_writing_ = true;
             write_now = true;
             direct_batch_.swap(queue_); // both keep their capacity: no allocation per flush
@@ -367,7 +365,8 @@ void server_session::write_directly(std::span<frame> frames, std::vector<frame>*
         direct_writing_ = false;
         if (!rest.empty()) {
             // Socket buffer full (or an error the writer will meet): the rest goes first.
-            queue_.insert(queue_.begin(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
+            queue_.insert(queue_.begin(), std::make_move_iterator(rest.begin()),
+                          std::make_move_iterator(rest.end()));
             queue_bytes_ += rest_bytes;
             queued_bytes_.store(queue_bytes_, std::memory_order_relaxed);
         }
@@ -686,7 +685,10 @@ net::awaitable<void> serve(net::ip::tcp::socket socket, std::string buffered,
 
 namespace parley::ws {
 
-flush_scope::flush_scope() noexcept { ++detail::flush_depth; }
+flush_scope::flush_scope() noexcept
+{
+    ++detail::flush_depth;
+}
 
 flush_scope::~flush_scope()
 {

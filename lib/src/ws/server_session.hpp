@@ -5,7 +5,6 @@
 #include "parley/ws/session.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
-
 #include <cstddef>
 #include <memory>
 #include <mutex>

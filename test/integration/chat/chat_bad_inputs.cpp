@@ -34,13 +34,15 @@ BOOST_AUTO_TEST_CASE(create_room_refuses_bad_bodies_with_a_json_4xx)
         {"name 101 characters", R"({"name":")" + std::string(101, 'n') + R"("})", 400},
         {"name with a newline", R"({"name":"a\nb"})", 400},
         {"name with NUL", R"({"name":"a\u0000b"})", 400},
-        {"description 501 characters", R"({"name":"ok","description":")" + std::string(501, 'd') + R"("})", 400},
+        {"description 501 characters",
+         R"({"name":"ok","description":")" + std::string(501, 'd') + R"("})", 400},
         {"description a number", R"({"name":"ok","description":5})", 400},
         {"is_private a string", R"({"name":"ok","is_private":"yes"})", 400},
         {"is_private a number", R"({"name":"ok","is_private":1})", 400},
         {"non-UTF-8 name", "{\"name\":\"\xFF\xFE\"}", 400},
         {"lone surrogate", R"({"name":"\ud800"})", 400},
-        {"huge body", R"({"name":"x","description":")" + std::string(64 * 1024, 'd') + R"("})", 413},
+        {"huge body", R"({"name":"x","description":")" + std::string(64 * 1024, 'd') + R"("})",
+         413},
         {"deeply nested", std::string(5000, '[') + std::string(5000, ']'), 400},
     };
     for (auto const& c : cases) {
@@ -67,7 +69,7 @@ BOOST_AUTO_TEST_CASE(hostile_but_valid_text_is_stored_verbatim)
         "<script>alert(1)</script>",
         "%00%27 OR 1=1",
         std::string(100, 'x'),
-        "\xE6\xBC\xA2\xE5\xAD\x97 \xF0\x9F\x98\x80", // 4 characters, 11 bytes... plus a space
+        "\xE6\xBC\xA2\xE5\xAD\x97 \xF0\x9F\x98\x80",     // 4 characters, 11 bytes... plus a space
         std::string(100, 'x').replace(0, 3, "\xC3\xA9"), // multi-byte characters count as one
     };
     for (auto const& name : names) {
@@ -98,7 +100,7 @@ BOOST_AUTO_TEST_CASE(bad_path_and_query_values_are_refused)
         {"GET", "/rooms/99999999999999999999", 404},
         {"GET", "/rooms/-1", 404},
         {"POST", "/rooms/1/members/abc", 404},
-        {"POST", "/rooms/1/members/0", 403},      // not the creator of General
+        {"POST", "/rooms/1/members/0", 403}, // not the creator of General
         {"PUT", "/rooms/1", 405},
         {"DELETE", "/rooms", 405},
     };

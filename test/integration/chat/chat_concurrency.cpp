@@ -2,10 +2,9 @@
 // exactly once, in seq order, and nothing of the other rooms.
 #include "chat_fixture.hpp"
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-
-#include <atomic>
 #include <map>
 #include <set>
 
@@ -20,9 +19,9 @@ constexpr int messages_per_room = clients_per_room * messages_per_client;
 
 struct client_record {
     std::int64_t room = 0;
-    std::vector<std::int64_t> seqs;        // of new_message frames, in arrival order
-    std::set<std::string> client_ids;      // of the messages received
-    std::size_t foreign = 0;               // messages of other rooms
+    std::vector<std::int64_t> seqs;   // of new_message frames, in arrival order
+    std::set<std::string> client_ids; // of the messages received
+    std::size_t foreign = 0;          // messages of other rooms
     std::size_t acks = 0;
     bool done = false;
     std::string phase = "start"; // where an unfinished client stopped
@@ -54,14 +53,14 @@ net::awaitable<void> run_client(std::uint16_t port, std::string token, std::int6
         rec.phase = "waiting for the others";
         co_await joined.arrive_and_wait();
         rec.phase = "sending"; // everyone is in before anyone sends
-        for (int i = 0; i < messages_per_client; ++i)
-        {
+        for (int i = 0; i < messages_per_client; ++i) {
             auto const content = "from " + std::to_string(index) + " #" + std::to_string(i);
             auto const client_id = "c" + std::to_string(index) + "-" + std::to_string(i);
             co_await send_message(c, room, content, client_id);
         }
         rec.phase = "receiving";
-        while (rec.seqs.size() < std::size_t(messages_per_room) || rec.acks < std::size_t(messages_per_client)) {
+        while (rec.seqs.size() < std::size_t(messages_per_room) ||
+               rec.acks < std::size_t(messages_per_client)) {
             auto f = co_await next_frame(c);
             auto const type = type_of(f);
             if (type == "ack") {
@@ -125,8 +124,9 @@ BOOST_AUTO_TEST_CASE(two_hundred_clients_in_ten_rooms_each_receive_their_room_ex
             for (std::int64_t k = 1; k <= messages_per_room; ++k)
                 if (!got.contains(k))
                     missing += std::to_string(k) + " ";
-            BOOST_TEST_REQUIRE(rec.done, "stopped " << rec.phase << " with " << rec.seqs.size() << " messages, "
-                                                    << rec.acks << " acks; missing seqs " << missing);
+            BOOST_TEST_REQUIRE(rec.done, "stopped " << rec.phase << " with " << rec.seqs.size()
+                                                    << " messages, " << rec.acks
+                                                    << " acks; missing seqs " << missing);
         }
         BOOST_TEST(rec.foreign == 0u);
         BOOST_TEST(rec.acks == std::size_t(messages_per_client));
@@ -136,13 +136,15 @@ BOOST_AUTO_TEST_CASE(two_hundred_clients_in_ten_rooms_each_receive_their_room_ex
                 BOOST_TEST(rec.seqs[k] == std::int64_t(k + 1));
                 break;
             }
-        BOOST_TEST(rec.client_ids.size() == std::size_t(messages_per_room)); // all distinct messages
+        BOOST_TEST(rec.client_ids.size() ==
+                   std::size_t(messages_per_room)); // all distinct messages
         deliveries += rec.seqs.size();
     }
     BOOST_TEST(deliveries == std::size_t(rooms * clients_per_room * messages_per_room));
     // The store agrees: every room holds seq 1..100.
     for (auto id : room_ids) {
-        auto page = srv.get("/rooms/" + std::to_string(id) + "/messages?limit=100").json().as_array();
+        auto page =
+            srv.get("/rooms/" + std::to_string(id) + "/messages?limit=100").json().as_array();
         BOOST_TEST_REQUIRE(page.size() == std::size_t(messages_per_room));
         for (std::size_t k = 0; k < page.size(); ++k)
             BOOST_TEST(page[k].at("seq").as_int64() == std::int64_t(k + 1));

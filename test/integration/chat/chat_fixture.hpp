@@ -12,7 +12,6 @@
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
-
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -47,7 +46,8 @@ struct chat_server {
         } catch (std::exception const&) {
         }
         if (status != 0) {
-            std::cerr << "parley-chat exited with " << status << "; its log:\n" << process.log() << "\n";
+            std::cerr << "parley-chat exited with " << status << "; its log:\n"
+                      << process.log() << "\n";
             BOOST_ERROR("parley-chat did not exit cleanly");
         }
     }
@@ -81,8 +81,8 @@ struct chat_server {
             h.emplace_back("Authorization", auth);
         return test::http_call(port(), "GET", target, {}, h);
     }
-    test::http_reply send(std::string const& method, std::string const& target, std::string const& body,
-                          std::string const& auth = {}) const
+    test::http_reply send(std::string const& method, std::string const& target,
+                          std::string const& body, std::string const& auth = {}) const
     {
         test::header_list h{{"Content-Type", "application/json"}};
         if (!auth.empty())
@@ -90,10 +90,12 @@ struct chat_server {
         return test::http_call(port(), method, target, body, h);
     }
     // Creates a room through the API and returns its id.
-    std::int64_t create_room(std::string const& name, bool is_private, std::string const& auth) const
+    std::int64_t create_room(std::string const& name, bool is_private,
+                             std::string const& auth) const
     {
-        auto r = send("POST", "/rooms",
-                      json::serialize(bj::object{{"name", name}, {"is_private", is_private}}), auth);
+        auto r =
+            send("POST", "/rooms",
+                 json::serialize(bj::object{{"name", name}, {"is_private", is_private}}), auth);
         BOOST_TEST_REQUIRE(r.status == 201u, r.body);
         return r.json().at("room").at("id").as_int64();
     }
@@ -131,7 +133,8 @@ inline net::awaitable<bj::object> next_frame(ws::client& c)
 // The next frame of the given type; frames of other types are skipped (and collected in
 // `skipped` when given).
 // (GCC 12: pass literals or named strings, never std::string temporaries, to these coroutines.)
-inline net::awaitable<bj::object> next_of(ws::client& c, std::string_view type, std::vector<bj::object>* skipped = nullptr)
+inline net::awaitable<bj::object> next_of(ws::client& c, std::string_view type,
+                                          std::vector<bj::object>* skipped = nullptr)
 {
     for (;;) {
         auto f = co_await next_frame(c);
@@ -173,7 +176,8 @@ inline net::awaitable<ws::client> login(std::uint16_t port, std::string const& t
     co_return c;
 }
 
-inline net::awaitable<bj::object> join(ws::client& c, std::int64_t room_id, std::optional<std::int64_t> last_seq = {},
+inline net::awaitable<bj::object> join(ws::client& c, std::int64_t room_id,
+                                       std::optional<std::int64_t> last_seq = {},
                                        std::vector<bj::object>* before = nullptr)
 {
     bj::object f{{"type", "join"}, {"room_id", room_id}};
@@ -184,11 +188,11 @@ inline net::awaitable<bj::object> join(ws::client& c, std::int64_t room_id, std:
     co_return co_await next_of(c, "joined", before);
 }
 
-inline net::awaitable<void> send_message(ws::client& c, std::int64_t room_id, std::string_view content,
-                                         std::string_view client_id)
+inline net::awaitable<void> send_message(ws::client& c, std::int64_t room_id,
+                                         std::string_view content, std::string_view client_id)
 {
-    auto text = json::serialize(
-        bj::object{{"type", "message"}, {"room_id", room_id}, {"content", content}, {"client_id", client_id}});
+    auto text = json::serialize(bj::object{
+        {"type", "message"}, {"room_id", room_id}, {"content", content}, {"client_id", client_id}});
     co_await c.send_text(text);
 }
 

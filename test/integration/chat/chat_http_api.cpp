@@ -1,7 +1,6 @@
 // The chat service's HTTP API (the original's rows plus members and history paging) against the
 // real binary, including every error row, and the batched statistics sent to the user service.
 #include "chat_fixture.hpp"
-
 #include "parley/http/server.hpp"
 
 #include <mutex>
@@ -85,7 +84,8 @@ BOOST_AUTO_TEST_CASE(create_room_and_its_errors)
 {
     chat_server srv;
     auto const ann = srv.bearer(5, "ann");
-    auto created = srv.send("POST", "/rooms", R"({"name":"Books","description":"about books"})", ann);
+    auto created =
+        srv.send("POST", "/rooms", R"({"name":"Books","description":"about books"})", ann);
     BOOST_TEST(created.status == 201u);
     BOOST_TEST(created.json().at("message").as_string() == "Room created successfully");
     auto const room = created.json().at("room");
@@ -111,7 +111,8 @@ BOOST_AUTO_TEST_CASE(create_room_and_its_errors)
 BOOST_AUTO_TEST_CASE(unknown_rooms_are_404)
 {
     chat_server srv;
-    for (std::string path : {"/rooms/999", "/rooms/999/messages", "/rooms/999/online", "/rooms/abc", "/rooms/0"}) {
+    for (std::string path :
+         {"/rooms/999", "/rooms/999/messages", "/rooms/999/online", "/rooms/abc", "/rooms/0"}) {
         auto r = srv.get(path);
         BOOST_TEST(r.status == 404u, path);
         BOOST_TEST(r.json().at("error").is_string());
@@ -121,21 +122,30 @@ BOOST_AUTO_TEST_CASE(unknown_rooms_are_404)
 
 BOOST_AUTO_TEST_CASE(history_pages_with_limit_before_and_after)
 {
-    chat_server srv(env{{"PARLEY_CHAT_MESSAGES_PER_SECOND", "100000"}, {"PARLEY_CHAT_MESSAGE_BURST", "100000"}});
-    test::run_coro([&] { return post_messages(srv.port(), srv.token(1, "u"), 1, 120); }, std::chrono::seconds(60));
-    BOOST_TEST(seqs_of(srv.get("/rooms/1/messages")) == range(71, 120), boost::test_tools::per_element());
+    chat_server srv(env{{"PARLEY_CHAT_MESSAGES_PER_SECOND", "100000"},
+                        {"PARLEY_CHAT_MESSAGE_BURST", "100000"}});
+    test::run_coro([&] { return post_messages(srv.port(), srv.token(1, "u"), 1, 120); },
+                   std::chrono::seconds(60));
+    BOOST_TEST(seqs_of(srv.get("/rooms/1/messages")) == range(71, 120),
+               boost::test_tools::per_element());
     BOOST_TEST(srv.get("/stats").json() == bj::parse(R"({"rooms":1,"messages":120})"));
-    BOOST_TEST(seqs_of(srv.get("/rooms/1/messages?limit=100")) == range(21, 120), boost::test_tools::per_element());
-    BOOST_TEST(seqs_of(srv.get("/rooms/1/messages?limit=5&before=11")) == range(6, 10), boost::test_tools::per_element());
-    BOOST_TEST(seqs_of(srv.get("/rooms/1/messages?limit=5&after=3")) == range(4, 8), boost::test_tools::per_element());
-    BOOST_TEST(seqs_of(srv.get("/rooms/1/messages?after=110")) == range(111, 120), boost::test_tools::per_element());
-    BOOST_TEST(seqs_of(srv.get("/rooms/1/messages?after=10&before=14")) == range(11, 13), boost::test_tools::per_element());
+    BOOST_TEST(seqs_of(srv.get("/rooms/1/messages?limit=100")) == range(21, 120),
+               boost::test_tools::per_element());
+    BOOST_TEST(seqs_of(srv.get("/rooms/1/messages?limit=5&before=11")) == range(6, 10),
+               boost::test_tools::per_element());
+    BOOST_TEST(seqs_of(srv.get("/rooms/1/messages?limit=5&after=3")) == range(4, 8),
+               boost::test_tools::per_element());
+    BOOST_TEST(seqs_of(srv.get("/rooms/1/messages?after=110")) == range(111, 120),
+               boost::test_tools::per_element());
+    BOOST_TEST(seqs_of(srv.get("/rooms/1/messages?after=10&before=14")) == range(11, 13),
+               boost::test_tools::per_element());
     BOOST_TEST(srv.get("/rooms/1/messages?after=120").json().as_array().empty());
     auto first = srv.get("/rooms/1/messages?limit=1&after=0").json().as_array()[0];
     BOOST_TEST(first.at("content").as_string() == "m1");
     BOOST_TEST(first.at("username").as_string() == "u");
     BOOST_TEST(first.at("client_id").as_string() == "h-0");
-    for (std::string q : {"limit=0", "limit=101", "limit=abc", "before=0", "after=-1", "after=x", "limit=1e3"}) {
+    for (std::string q :
+         {"limit=0", "limit=101", "limit=abc", "before=0", "after=-1", "after=x", "limit=1e3"}) {
         auto r = srv.get("/rooms/1/messages?" + q);
         BOOST_TEST(r.status == 400u, q);
         BOOST_TEST(r.json().at("error").is_string());
@@ -163,7 +173,10 @@ BOOST_AUTO_TEST_CASE(members_are_managed_by_the_creator_or_an_admin)
     auto const member = srv.bearer(12, "member");
     BOOST_TEST(srv.send("POST", base + "14", "", member).status == 403u);
     BOOST_TEST(srv.get("/rooms/" + std::to_string(room), member).status == 200u);
-    auto members = srv.get("/rooms/" + std::to_string(room) + "/members", owner).json().at("members").as_array();
+    auto members = srv.get("/rooms/" + std::to_string(room) + "/members", owner)
+                       .json()
+                       .at("members")
+                       .as_array();
     BOOST_TEST(members.size() == 3u);
     BOOST_TEST(srv.send("DELETE", base + "13", "", member).status == 403u);
     BOOST_TEST(srv.send("DELETE", base + "12", "", member).status == 200u);
@@ -190,12 +203,14 @@ BOOST_AUTO_TEST_CASE(statistics_go_to_the_user_service_in_batches_and_survive_a_
     fake_user_service users;
     users.failures_left = 1;
     auto routes = [&users](http::server& s) {
-        s.routes().post("/stats/batch", [&users](http::request_context& ctx) { return record_batch(&users, ctx); });
+        s.routes().post("/stats/batch",
+                        [&users](http::request_context& ctx) { return record_batch(&users, ctx); });
     };
     test::running_server user_service(routes);
-    chat_server srv(env{{"PARLEY_USER_URL", "http://127.0.0.1:" + std::to_string(user_service.port())},
-                     {"PARLEY_CHAT_STATS_INTERVAL", "300ms"},
-                     {"PARLEY_SERVICE_TOKEN", "a-test-service-token-0123456789"}});
+    chat_server srv(
+        env{{"PARLEY_USER_URL", "http://127.0.0.1:" + std::to_string(user_service.port())},
+            {"PARLEY_CHAT_STATS_INTERVAL", "300ms"},
+            {"PARLEY_SERVICE_TOKEN", "a-test-service-token-0123456789"}});
     srv.create_room("stats", false, srv.bearer(3, "carol"));
     test::run_coro([&] { return post_messages(srv.port(), srv.token(3, "carol"), 1, 7); });
 

@@ -54,7 +54,8 @@ struct delivery_outcome {
     std::size_t outsider_messages = 0;
 };
 
-net::awaitable<delivery_outcome> deliver_to_members(std::uint16_t port, std::vector<std::string> tokens,
+net::awaitable<delivery_outcome> deliver_to_members(std::uint16_t port,
+                                                    std::vector<std::string> tokens,
                                                     std::int64_t room, std::int64_t other_room)
 {
     // tokens[0] sends, tokens[1..2] are in the room, tokens[3] is in another room.
@@ -83,8 +84,10 @@ net::awaitable<delivery_outcome> deliver_to_members(std::uint16_t port, std::vec
     co_return out;
 }
 
-net::awaitable<std::vector<std::int64_t>> seqs_in_order(std::uint16_t port, std::string sender_token,
-                                                        std::string reader_token, std::int64_t room, int n)
+net::awaitable<std::vector<std::int64_t>> seqs_in_order(std::uint16_t port,
+                                                        std::string sender_token,
+                                                        std::string reader_token, std::int64_t room,
+                                                        int n)
 {
     auto sender = co_await login(port, sender_token);
     auto reader = co_await login(port, reader_token);
@@ -110,7 +113,8 @@ struct retry_outcome {
     std::size_t echoes = 0; // new_message frames the retry caused
 };
 
-net::awaitable<retry_outcome> retry_same_client_id(std::uint16_t port, std::string token, std::int64_t room)
+net::awaitable<retry_outcome> retry_same_client_id(std::uint16_t port, std::string token,
+                                                   std::int64_t room)
 {
     auto c = co_await login(port, token);
     co_await join(c, room);
@@ -132,8 +136,8 @@ struct catch_up_outcome {
     std::int64_t live_seq = 0;
 };
 
-net::awaitable<catch_up_outcome> catch_up(std::uint16_t port, std::string reader_token, std::string sender_token,
-                                          std::int64_t room)
+net::awaitable<catch_up_outcome> catch_up(std::uint16_t port, std::string reader_token,
+                                          std::string sender_token, std::int64_t room)
 {
     catch_up_outcome out;
     auto sender = co_await login(port, sender_token);
@@ -175,7 +179,8 @@ struct private_outcome {
     std::size_t after_removal_messages = 0;
 };
 
-net::awaitable<private_outcome> private_room(chat_server const& srv, std::int64_t room, std::string owner_auth)
+net::awaitable<private_outcome> private_room(chat_server const& srv, std::int64_t room,
+                                             std::string owner_auth)
 {
     auto const port = srv.port();
     private_outcome out;
@@ -200,7 +205,8 @@ net::awaitable<private_outcome> private_room(chat_server const& srv, std::int64_
     out.outsider_messages = count_type(outsider_frames, "new_message");
 
     // Removed: the member's session leaves the room at once and hears nothing more.
-    auto removed = srv.send("DELETE", "/rooms/" + std::to_string(room) + "/members/12", "", owner_auth);
+    auto removed =
+        srv.send("DELETE", "/rooms/" + std::to_string(room) + "/members/12", "", owner_auth);
     BOOST_TEST(removed.status == 200u, removed.body);
     out.removed_frame = co_await next_of(member, "left");
     co_await send_message(owner, room, "after removal", "p-2");
@@ -218,7 +224,8 @@ struct typing_outcome {
     std::size_t throttled_forwarded = 0;
 };
 
-net::awaitable<typing_outcome> typing(std::uint16_t port, std::string typist_token, std::string other_token)
+net::awaitable<typing_outcome> typing(std::uint16_t port, std::string typist_token,
+                                      std::string other_token)
 {
     typing_outcome out;
     auto typist = co_await login(port, typist_token);
@@ -226,7 +233,8 @@ net::awaitable<typing_outcome> typing(std::uint16_t port, std::string typist_tok
     co_await join(typist, general);
     co_await join(other, general);
     // The frame's username is ignored: the server takes the user from the token.
-    co_await typist.send_text(R"({"type":"typing","room_id":1,"is_typing":true,"username":"mallory"})");
+    co_await typist.send_text(
+        R"({"type":"typing","room_id":1,"is_typing":true,"username":"mallory"})");
     out.seen_by_other = co_await next_of(other, "user_typing");
     auto const typist_frames = co_await drain_until_pong(typist);
     out.typist_saw = count_type(typist_frames, "user_typing");
@@ -276,8 +284,9 @@ struct slow_outcome {
     std::int64_t fast_last_seq = 0;
 };
 
-net::awaitable<slow_outcome> slow_consumer(std::uint16_t port, std::string sender_token, std::string fast_token,
-                                           std::string slow_token, std::int64_t room, int n)
+net::awaitable<slow_outcome> slow_consumer(std::uint16_t port, std::string sender_token,
+                                           std::string fast_token, std::string slow_token,
+                                           std::int64_t room, int n)
 {
     slow_outcome out;
     auto sender = co_await login(port, sender_token);
@@ -354,7 +363,8 @@ net::awaitable<int> close_code_after_raw(std::uint16_t port, std::string token, 
     co_return static_cast<int>(c.close_code());
 }
 
-net::awaitable<std::size_t> rate_limited_count(std::uint16_t port, std::string token, int n, std::size_t* acks)
+net::awaitable<std::size_t> rate_limited_count(std::uint16_t port, std::string token, int n,
+                                               std::size_t* acks)
 {
     auto c = co_await login(port, token);
     co_await join(c, general);
@@ -385,7 +395,8 @@ BOOST_AUTO_TEST_SUITE(chat_protocol)
 BOOST_AUTO_TEST_CASE(auth_frame_gets_connected_with_the_tokens_user)
 {
     chat_server srv;
-    auto hello = test::run_coro([&] { return auth_and_hello(srv.port(), srv.token(7, "ann", true)); });
+    auto hello =
+        test::run_coro([&] { return auth_and_hello(srv.port(), srv.token(7, "ann", true)); });
     BOOST_TEST(type_of(hello) == "connected");
     BOOST_TEST(hello.at("user").at("user_id").as_int64() == 7);
     BOOST_TEST(hello.at("user").at("username").as_string() == "ann");
@@ -399,7 +410,9 @@ BOOST_AUTO_TEST_CASE(bad_token_missing_auth_and_auth_timeout_close_with_4001)
     // A token signed by another key, a malformed one, no token, another frame first, no frame.
     auth::token_signer stranger(auth::generate_ed25519().private_pem);
     auto const foreign = stranger.sign({.user_id = 1, .username = "x"});
-    auto close_for = [&](std::string first) { return test::run_coro([&] { return close_code_after(port, first); }); };
+    auto close_for = [&](std::string first) {
+        return test::run_coro([&] { return close_code_after(port, first); });
+    };
     BOOST_TEST(close_for(R"({"type":"auth","token":")" + foreign + R"("})") == 4001);
     BOOST_TEST(close_for(R"({"type":"auth","token":"not.a.jwt"})") == 4001);
     BOOST_TEST(close_for(R"({"type":"auth"})") == 4001);
@@ -407,7 +420,8 @@ BOOST_AUTO_TEST_CASE(bad_token_missing_auth_and_auth_timeout_close_with_4001)
     BOOST_TEST(close_for("not json") == 4001);
     BOOST_TEST(close_for("") == 4001); // silence: the auth deadline
     auth::token_signer expired_signer(srv.keys.private_pem, {.lifetime = std::chrono::seconds(1)});
-    auto const old = expired_signer.sign({.user_id = 1, .username = "x"}, auth::token_clock::now() - std::chrono::hours(1));
+    auto const old = expired_signer.sign({.user_id = 1, .username = "x"},
+                                         auth::token_clock::now() - std::chrono::hours(1));
     BOOST_TEST(close_for(R"({"type":"auth","token":")" + old + R"("})") == 4001);
 }
 
@@ -415,7 +429,9 @@ BOOST_AUTO_TEST_CASE(foreign_origin_is_refused_before_the_handshake)
 {
     chat_server srv(env{{"PARLEY_WS_ORIGINS", "http://app.example"}});
     auto const port = srv.port();
-    auto status_for = [&](std::string origin) { return test::run_coro([&] { return origin_status(port, origin); }); };
+    auto status_for = [&](std::string origin) {
+        return test::run_coro([&] { return origin_status(port, origin); });
+    };
     BOOST_TEST(status_for("http://evil.example") == 403u);
     BOOST_TEST(status_for("http://app.example") == 101u);
 }
@@ -425,8 +441,10 @@ BOOST_AUTO_TEST_CASE(message_reaches_every_member_once_and_no_one_else)
     chat_server srv;
     auto const owner = srv.bearer(50, "owner");
     auto const other_room = srv.create_room("elsewhere", false, owner);
-    std::vector<std::string> tokens{srv.token(1, "sender"), srv.token(2, "a"), srv.token(3, "b"), srv.token(4, "c")};
-    auto out = test::run_coro([&] { return deliver_to_members(srv.port(), tokens, general, other_room); });
+    std::vector<std::string> tokens{srv.token(1, "sender"), srv.token(2, "a"), srv.token(3, "b"),
+                                    srv.token(4, "c")};
+    auto out =
+        test::run_coro([&] { return deliver_to_members(srv.port(), tokens, general, other_room); });
     BOOST_TEST(out.ack.at("client_id").as_string() == "m-1");
     BOOST_TEST(out.ack.at("seq").as_int64() == 1);
     BOOST_TEST(out.received.size() == 3u); // the sender's own copy, a, b
@@ -450,8 +468,11 @@ BOOST_AUTO_TEST_CASE(message_reaches_every_member_once_and_no_one_else)
 
 BOOST_AUTO_TEST_CASE(messages_arrive_in_contiguous_seq_order)
 {
-    chat_server srv(env{{"PARLEY_CHAT_MESSAGES_PER_SECOND", "100000"}, {"PARLEY_CHAT_MESSAGE_BURST", "100000"}});
-    auto seqs = test::run_coro([&] { return seqs_in_order(srv.port(), srv.token(1, "s"), srv.token(2, "r"), general, 200); });
+    chat_server srv(env{{"PARLEY_CHAT_MESSAGES_PER_SECOND", "100000"},
+                        {"PARLEY_CHAT_MESSAGE_BURST", "100000"}});
+    auto seqs = test::run_coro([&] {
+        return seqs_in_order(srv.port(), srv.token(1, "s"), srv.token(2, "r"), general, 200);
+    });
     for (std::size_t i = 0; i < seqs.size(); ++i)
         BOOST_TEST(seqs[i] == std::int64_t(i + 1));
 }
@@ -459,7 +480,8 @@ BOOST_AUTO_TEST_CASE(messages_arrive_in_contiguous_seq_order)
 BOOST_AUTO_TEST_CASE(retrying_a_client_id_stores_one_message_and_acks_the_same_seq)
 {
     chat_server srv;
-    auto out = test::run_coro([&] { return retry_same_client_id(srv.port(), srv.token(1, "s"), general); });
+    auto out = test::run_coro(
+        [&] { return retry_same_client_id(srv.port(), srv.token(1, "s"), general); });
     BOOST_TEST(out.first_ack.at("seq").as_int64() == out.second_ack.at("seq").as_int64());
     BOOST_TEST(out.first_ack.at("id").as_int64() == out.second_ack.at("id").as_int64());
     BOOST_TEST(out.second_ack.at("duplicate").as_bool() == true);
@@ -470,9 +492,12 @@ BOOST_AUTO_TEST_CASE(retrying_a_client_id_stores_one_message_and_acks_the_same_s
 BOOST_AUTO_TEST_CASE(rejoining_with_last_seq_replays_what_was_missed_in_order)
 {
     chat_server srv;
-    auto out = test::run_coro([&] { return catch_up(srv.port(), srv.token(2, "reader"), srv.token(1, "sender"), general); });
+    auto out = test::run_coro([&] {
+        return catch_up(srv.port(), srv.token(2, "reader"), srv.token(1, "sender"), general);
+    });
     BOOST_TEST(out.seen_before == 1);
-    BOOST_TEST(out.replayed == (std::vector<std::int64_t>{2, 3, 4, 5, 6}), boost::test_tools::per_element());
+    BOOST_TEST(out.replayed == (std::vector<std::int64_t>{2, 3, 4, 5, 6}),
+               boost::test_tools::per_element());
     BOOST_TEST(out.joined.at("last_seq").as_int64() == 6);
     BOOST_TEST(!out.joined.contains("truncated"));
     BOOST_TEST(out.live_seq == 7);
@@ -508,7 +533,8 @@ BOOST_AUTO_TEST_CASE(private_rooms_reach_members_only)
 BOOST_AUTO_TEST_CASE(typing_reaches_the_others_with_the_tokens_user_and_is_throttled)
 {
     chat_server srv;
-    auto out = test::run_coro([&] { return typing(srv.port(), srv.token(20, "typist"), srv.token(21, "other")); });
+    auto out = test::run_coro(
+        [&] { return typing(srv.port(), srv.token(20, "typist"), srv.token(21, "other")); });
     BOOST_TEST(out.seen_by_other.at("user_id").as_int64() == 20);
     BOOST_TEST(out.seen_by_other.at("username").as_string() == "typist");
     BOOST_TEST(out.seen_by_other.at("is_typing").as_bool() == true);
@@ -538,13 +564,17 @@ BOOST_AUTO_TEST_CASE(presence_events_and_the_online_list_follow_joins_and_discon
 
 BOOST_AUTO_TEST_CASE(a_slow_consumer_is_cut_off_with_4008_while_the_others_keep_receiving)
 {
-    chat_server srv(env{{"PARLEY_WS_MAX_QUEUED_BYTES", "256KiB"}, {"PARLEY_CHAT_MESSAGES_PER_SECOND", "100000"},
-                     {"PARLEY_CHAT_MESSAGE_BURST", "100000"},
-                     // the cut-off client reads only at the end: let it find the close frame
-                     {"PARLEY_WS_CLOSE_TIMEOUT", "120s"}});
+    chat_server srv(env{{"PARLEY_WS_MAX_QUEUED_BYTES", "256KiB"},
+                        {"PARLEY_CHAT_MESSAGES_PER_SECOND", "100000"},
+                        {"PARLEY_CHAT_MESSAGE_BURST", "100000"},
+                        // the cut-off client reads only at the end: let it find the close frame
+                        {"PARLEY_WS_CLOSE_TIMEOUT", "120s"}});
     constexpr int n = 4000; // 12 MB: more than the kernel's socket buffers and the queue hold
     auto out = test::run_coro(
-        [&] { return slow_consumer(srv.port(), srv.token(1, "s"), srv.token(2, "fast"), srv.token(3, "slow"), general, n); },
+        [&] {
+            return slow_consumer(srv.port(), srv.token(1, "s"), srv.token(2, "fast"),
+                                 srv.token(3, "slow"), general, n);
+        },
         std::chrono::seconds(120));
     BOOST_TEST(out.slow_close_code == 4008);
     BOOST_TEST(out.fast_received == std::size_t(n));
@@ -569,7 +599,8 @@ BOOST_AUTO_TEST_CASE(recoverable_mistakes_get_error_frames_and_the_connection_st
         R"({"type":"message","room_id":1,"content":"","client_id":"x"})",
         R"({"type":"message","room_id":1,"content":"   ","client_id":"x"})",
         R"({"type":"message","room_id":1,"content":")" + long_content + R"(","client_id":"x"})",
-        R"({"type":"message","room_id":1,"content":"hi","client_id":")" + std::string(65, 'c') + R"("})",
+        R"({"type":"message","room_id":1,"content":"hi","client_id":")" + std::string(65, 'c') +
+            R"("})",
         R"({"type":"message","room_id":1,"content":42,"client_id":"x"})",
         R"({"type":"message","room_id":7,"content":"hi","client_id":"x"})",
         R"({"type":"typing","room_id":1})",
@@ -577,16 +608,18 @@ BOOST_AUTO_TEST_CASE(recoverable_mistakes_get_error_frames_and_the_connection_st
         R"({"type":"leave","room_id":7})",
         R"({"type":"auth","token":"x"})",
     };
-    auto answers = test::run_coro([&] { return recoverable_errors(srv.port(), srv.token(1, "u"), frames); });
+    auto answers =
+        test::run_coro([&] { return recoverable_errors(srv.port(), srv.token(1, "u"), frames); });
     std::vector<std::string> codes;
     for (auto const& a : answers) {
         codes.emplace_back(a.at("code").as_string());
         BOOST_TEST(!a.at("message").as_string().empty());
     }
-    std::vector<std::string> expected{"bad_request", "bad_request", "bad_request", "bad_request", "bad_request",
-                                      "bad_request", "bad_request", "not_found",   "bad_request", "bad_request",
-                                      "bad_request", "bad_request", "bad_request", "bad_request", "bad_request",
-                                      "not_joined",  "bad_request", "not_joined",  "not_joined",  "bad_request"};
+    std::vector<std::string> expected{"bad_request", "bad_request", "bad_request", "bad_request",
+                                      "bad_request", "bad_request", "bad_request", "not_found",
+                                      "bad_request", "bad_request", "bad_request", "bad_request",
+                                      "bad_request", "bad_request", "bad_request", "not_joined",
+                                      "bad_request", "not_joined",  "not_joined",  "bad_request"};
     BOOST_TEST(codes == expected, boost::test_tools::per_element());
     BOOST_TEST(srv.get("/rooms/1/messages").json().as_array().empty()); // nothing was stored
 }
@@ -596,7 +629,9 @@ BOOST_AUTO_TEST_CASE(fatal_frames_close_with_their_codes)
     chat_server srv;
     auto const port = srv.port();
     auto const token = srv.token(1, "u");
-    auto code_for = [&](std::string raw) { return test::run_coro([&] { return close_code_after_raw(port, token, raw); }); };
+    auto code_for = [&](std::string raw) {
+        return test::run_coro([&] { return close_code_after_raw(port, token, raw); });
+    };
     BOOST_TEST(code_for(masked_frame(0x2, "binary")) == 1003);
     BOOST_TEST(code_for(masked_frame(0x1, std::string(70 * 1024, 'a'))) == 1009);
     BOOST_TEST(code_for(masked_frame(0x1, "\xC3\x28 bad utf-8")) == 1007);
@@ -610,7 +645,8 @@ BOOST_AUTO_TEST_CASE(sending_faster_than_the_rate_limit_gets_rate_limited_errors
 {
     chat_server srv; // 10 per second, burst 20
     std::size_t acks = 0;
-    auto limited = test::run_coro([&] { return rate_limited_count(srv.port(), srv.token(1, "u"), 40, &acks); });
+    auto limited = test::run_coro(
+        [&] { return rate_limited_count(srv.port(), srv.token(1, "u"), 40, &acks); });
     BOOST_TEST(limited > 0u);
     BOOST_TEST(acks >= 20u);
     BOOST_TEST(acks + limited == 40u);

@@ -4,7 +4,6 @@
 #include "support/process.hpp"
 
 #include <boost/test/unit_test.hpp>
-
 #include <filesystem>
 #include <fstream>
 
@@ -32,11 +31,12 @@ struct fixture {
     temp_directory dir;
     std::filesystem::path root{dir.path()};
     bool prepared = prepare(root);
-    service_process frontend{binary_path("frontend"),
-                             {{"PARLEY_DATA_DIR", dir.path()},
-                              {"PARLEY_BIND", "127.0.0.1"},
-                              {"PARLEY_ASSETS_DIR", (std::filesystem::path(dir.path()) / "assets").string()},
-                              {"PARLEY_GATEWAY_PUBLIC_URL", "http://gw.example:5000"}}};
+    service_process frontend{
+        binary_path("frontend"),
+        {{"PARLEY_DATA_DIR", dir.path()},
+         {"PARLEY_BIND", "127.0.0.1"},
+         {"PARLEY_ASSETS_DIR", (std::filesystem::path(dir.path()) / "assets").string()},
+         {"PARLEY_GATEWAY_PUBLIC_URL", "http://gw.example:5000"}}};
 };
 
 } // namespace
@@ -54,18 +54,23 @@ BOOST_FIXTURE_TEST_CASE(files_have_content_types_etags_and_a_strict_csp, fixture
     BOOST_TEST(csp.find("default-src 'self'") != std::string::npos);
     BOOST_TEST(csp.find("script-src 'self';") != std::string::npos);
     BOOST_TEST(csp.find("unsafe-inline") == std::string::npos);
-    BOOST_TEST(csp.find("connect-src 'self' http://gw.example:5000 ws://gw.example:5000") != std::string::npos);
+    BOOST_TEST(csp.find("connect-src 'self' http://gw.example:5000 ws://gw.example:5000") !=
+               std::string::npos);
     BOOST_TEST(index.header("x-content-type-options") == "nosniff");
 
-    BOOST_TEST(http_call(frontend.port(), "GET", "/js/app.js").header("content-type") == "text/javascript; charset=utf-8");
-    BOOST_TEST(http_call(frontend.port(), "GET", "/css/app.css").header("content-type") == "text/css; charset=utf-8");
+    BOOST_TEST(http_call(frontend.port(), "GET", "/js/app.js").header("content-type") ==
+               "text/javascript; charset=utf-8");
+    BOOST_TEST(http_call(frontend.port(), "GET", "/css/app.css").header("content-type") ==
+               "text/css; charset=utf-8");
 
     auto etag = index.header("etag");
     BOOST_TEST(etag.size() > 2u);
     auto again = http_call(frontend.port(), "GET", "/index.html", {}, {{"If-None-Match", etag}});
     BOOST_TEST(again.status == 304u);
     BOOST_TEST(again.body.empty());
-    BOOST_TEST(http_call(frontend.port(), "GET", "/", {}, {{"If-None-Match", "\"other\""}}).status == 200u);
+    BOOST_TEST(
+        http_call(frontend.port(), "GET", "/", {}, {{"If-None-Match", "\"other\""}}).status ==
+        200u);
 }
 
 BOOST_FIXTURE_TEST_CASE(app_routes_get_index_and_missing_files_404, fixture)
@@ -80,12 +85,15 @@ BOOST_FIXTURE_TEST_CASE(app_routes_get_index_and_missing_files_404, fixture)
 
 BOOST_FIXTURE_TEST_CASE(paths_outside_the_assets_are_refused, fixture)
 {
-    for (std::string target : {"/../secret.txt", "/js/../../secret.txt", "/%2e%2e/secret.txt",
-                               "/js/%2E%2E/%2e%2e/secret.txt", "/..%2fsecret.txt", "/%2fetc%2fpasswd",
-                               "/js/..%5c..%5csecret.txt", "/index.html%00.js", "/link.txt", "/%zz"}) {
+    for (std::string target :
+         {"/../secret.txt", "/js/../../secret.txt", "/%2e%2e/secret.txt",
+          "/js/%2E%2E/%2e%2e/secret.txt", "/..%2fsecret.txt", "/%2fetc%2fpasswd",
+          "/js/..%5c..%5csecret.txt", "/index.html%00.js", "/link.txt", "/%zz"}) {
         BOOST_TEST_CONTEXT(target)
         {
-            auto raw = raw_exchange(frontend.port(), "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            auto raw =
+                raw_exchange(frontend.port(),
+                             "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
             BOOST_TEST(raw.find("TOP SECRET") == std::string::npos);
             BOOST_TEST((raw.rfind("HTTP/1.1 400", 0) == 0 || raw.rfind("HTTP/1.1 404", 0) == 0));
         }

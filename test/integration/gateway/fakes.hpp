@@ -11,10 +11,9 @@
 #include "support/process.hpp"
 #include "support/run.hpp"
 
+#include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
-
-#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,7 +26,9 @@ namespace parley::test::gateway {
 inline net::awaitable<http::response> echo(std::string service, http::request_context& ctx)
 {
     auto const& req = ctx.request();
-    auto header = [&](std::string_view name) { return std::string(req.headers.get(name).value_or("")); };
+    auto header = [&](std::string_view name) {
+        return std::string(req.headers.get(name).value_or(""));
+    };
     boost::json::object seen{
         {"service", service},
         {"method", req.method_name},
@@ -85,7 +86,8 @@ public:
             record_->received.emplace_back(text);
         }
         if (text.rfind("close:", 0) == 0)
-            s.close(static_cast<ws::close_code>(std::stoi(std::string(text.substr(6)))), "asked to");
+            s.close(static_cast<ws::close_code>(std::stoi(std::string(text.substr(6)))),
+                    "asked to");
         else
             s.send(ws::frame::text("echo:" + std::string(text)));
         co_return;
@@ -112,23 +114,28 @@ public:
                   auto health = [name](http::request_context& ctx) { return healthy(name, ctx); };
                   s.routes().get("/health", health);
                   if (!stats.is_null()) {
-                      auto count = [stats](http::request_context& ctx) { return fixed(stats, ctx); };
+                      auto count = [stats](http::request_context& ctx) {
+                          return fixed(stats, ctx);
+                      };
                       s.routes().get(name == "auth" ? "/users/count" : "/stats", count);
                   }
-                  for (auto m : {http::method::get, http::method::post, http::method::put, http::method::delete_})
+                  for (auto m : {http::method::get, http::method::post, http::method::put,
+                                 http::method::delete_})
                       s.routes().add(m, "/{rest:path}", answer);
                   if (ws) {
-                      auto accept = [ws](http::request_context& ctx) -> std::shared_ptr<ws::handler> {
+                      auto accept =
+                          [ws](http::request_context& ctx) -> std::shared_ptr<ws::handler> {
                           std::lock_guard lock(ws->mutex);
-                          ws->origins.emplace_back(ctx.request().headers.get("Origin").value_or(""));
+                          ws->origins.emplace_back(
+                              ctx.request().headers.get("Origin").value_or(""));
                           return std::make_shared<echo_ws>(ws);
                       };
                       s.routes().websocket("/ws", accept);
                   }
               },
-              {}, {.io_threads = 1, .worker_threads = 1, .shutdown_deadline = std::chrono::seconds(1)})
-    {
-    }
+              {},
+              {.io_threads = 1, .worker_threads = 1, .shutdown_deadline = std::chrono::seconds(1)})
+    {}
     std::uint16_t port() const { return server_.port(); }
     std::string address() const { return "127.0.0.1:" + std::to_string(port()); }
 
@@ -153,17 +160,19 @@ struct gateway_under_test {
         : keys(auth::load_or_create_dev_keys(data.path() + "/keys")),
           process(binary_path("gateway"), [&] {
               std::map<std::string, std::string> env{
-                  {"PARLEY_DATA_DIR", data.path()}, {"PARLEY_PORT", "0"},
-                  {"PARLEY_BIND", "127.0.0.1"},    {"PARLEY_AUTH_URL", auth},
-                  {"PARLEY_USER_URL", user},       {"PARLEY_CHAT_URL", chat},
+                  {"PARLEY_DATA_DIR", data.path()},
+                  {"PARLEY_PORT", "0"},
+                  {"PARLEY_BIND", "127.0.0.1"},
+                  {"PARLEY_AUTH_URL", auth},
+                  {"PARLEY_USER_URL", user},
+                  {"PARLEY_CHAT_URL", chat},
                   {"PARLEY_FRONTEND_URL", "127.0.0.1:" + std::to_string(closed_port())},
                   {"PARLEY_IO_THREADS", "2"}};
               for (auto& [k, v] : extra)
                   env[k] = v;
               return env;
           }())
-    {
-    }
+    {}
     std::uint16_t port() const { return process.port(); }
     std::string token(bool admin, std::string name = "ann") const
     {

@@ -55,8 +55,11 @@ BOOST_AUTO_TEST_CASE(a_service_that_hangs_gives_504)
     net::io_context io;
     net::ip::tcp::acceptor silent(io, {net::ip::make_address("127.0.0.1"), 0});
     gateway_under_test hanging{"127.0.0.1:" + std::to_string(silent.local_endpoint().port()),
-                               user.address(), chat.address(), {{"PARLEY_UPSTREAM_TIMEOUT", "500ms"}}};
-    auto reply = http_call(hanging.port(), "POST", "/api/auth/login", R"({"username":"a","password":"b"})");
+                               user.address(),
+                               chat.address(),
+                               {{"PARLEY_UPSTREAM_TIMEOUT", "500ms"}}};
+    auto reply =
+        http_call(hanging.port(), "POST", "/api/auth/login", R"({"username":"a","password":"b"})");
     BOOST_TEST(reply.status == 504u);
     BOOST_TEST(reply.json().at("error").as_string() == "Service timeout");
     // The gateway itself is still responsive.
@@ -67,7 +70,8 @@ BOOST_AUTO_TEST_CASE(topology_lists_every_instance_for_admins_only)
 {
     fake_service auth{"auth"}, user{"user"}, chat_a{"chat"}, chat_b{"chat"};
     auto dead = "127.0.0.1:" + std::to_string(closed_port());
-    gateway_under_test gw{auth.address(), user.address(), chat_a.address() + "," + chat_b.address() + "," + dead};
+    gateway_under_test gw{auth.address(), user.address(),
+                          chat_a.address() + "," + chat_b.address() + "," + dead};
 
     BOOST_TEST(http_call(gw.port(), "GET", "/api/admin/topology").status == 401u);
     auto user_reply = http_call(gw.port(), "GET", "/api/admin/topology", {},

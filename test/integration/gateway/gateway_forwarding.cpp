@@ -43,7 +43,8 @@ BOOST_FIXTURE_TEST_CASE(every_original_row_is_forwarded, fixture)
         {"GET", "/api/chat/rooms", "chat", "/rooms"},
         {"POST", "/api/chat/rooms", "chat", "/rooms"},
         {"GET", "/api/chat/rooms/3", "chat", "/rooms/3"},
-        {"GET", "/api/chat/rooms/3/messages?limit=20&after=5", "chat", "/rooms/3/messages?limit=20&after=5"},
+        {"GET", "/api/chat/rooms/3/messages?limit=20&after=5", "chat",
+         "/rooms/3/messages?limit=20&after=5"},
         {"GET", "/api/chat/rooms/3/online", "chat", "/rooms/3/online"},
         // Parley's additions: private-room members.
         {"GET", "/api/chat/rooms/3/members", "chat", "/rooms/3/members"},
@@ -104,13 +105,15 @@ BOOST_FIXTURE_TEST_CASE(unknown_paths_and_methods_get_clear_json_errors, fixture
 BOOST_FIXTURE_TEST_CASE(bodies_over_the_route_limit_get_413, fixture)
 {
     std::string huge(64 * 1024, 'x');
-    auto reply = http_call(gw.port(), "POST", "/api/auth/login", huge, {{"Content-Type", "application/json"}});
+    auto reply = http_call(gw.port(), "POST", "/api/auth/login", huge,
+                           {{"Content-Type", "application/json"}});
     BOOST_TEST(reply.status == 413u);
 }
 
 BOOST_FIXTURE_TEST_CASE(cors_allows_the_browser_app, fixture)
 {
-    auto reply = http_call(gw.port(), "GET", "/api/chat/rooms", {}, {{"Origin", "http://localhost:8080"}});
+    auto reply =
+        http_call(gw.port(), "GET", "/api/chat/rooms", {}, {{"Origin", "http://localhost:8080"}});
     BOOST_TEST(reply.status == 200u);
     BOOST_TEST(reply.header("access-control-allow-origin") == "*");
     auto preflight = http_call(gw.port(), "OPTIONS", "/api/chat/rooms", {},
@@ -124,11 +127,15 @@ BOOST_FIXTURE_TEST_CASE(cors_allows_the_browser_app, fixture)
 BOOST_AUTO_TEST_CASE(cors_origins_come_from_configuration)
 {
     fake_service auth{"auth"}, user{"user"}, chat{"chat"};
-    gateway_under_test gw{auth.address(), user.address(), chat.address(),
+    gateway_under_test gw{auth.address(),
+                          user.address(),
+                          chat.address(),
                           {{"PARLEY_CORS_ORIGINS", "http://app.example"}}};
-    auto allowed = http_call(gw.port(), "GET", "/api/chat/rooms", {}, {{"Origin", "http://app.example"}});
+    auto allowed =
+        http_call(gw.port(), "GET", "/api/chat/rooms", {}, {{"Origin", "http://app.example"}});
     BOOST_TEST(allowed.header("access-control-allow-origin") == "http://app.example");
-    auto other = http_call(gw.port(), "GET", "/api/chat/rooms", {}, {{"Origin", "http://evil.example"}});
+    auto other =
+        http_call(gw.port(), "GET", "/api/chat/rooms", {}, {{"Origin", "http://evil.example"}});
     BOOST_TEST(other.header("access-control-allow-origin") == "");
 }
 
@@ -151,7 +158,8 @@ BOOST_AUTO_TEST_CASE(stats_are_counted_by_each_service)
     fake_service user{"user"};
     fake_service chat{"chat", nullptr, boost::json::object{{"rooms", 2}, {"messages", 5}}};
     gateway_under_test gw{auth.address(), user.address(), chat.address()};
-    auto reply = http_call(gw.port(), "GET", "/api/stats", {}, {{"Authorization", "Bearer " + gw.token(false)}});
+    auto reply = http_call(gw.port(), "GET", "/api/stats", {},
+                           {{"Authorization", "Bearer " + gw.token(false)}});
     BOOST_TEST(reply.status == 200u);
     auto s = reply.json().as_object();
     BOOST_TEST(s.at("users").as_int64() == 3);

@@ -1,11 +1,9 @@
 // /ws through the gateway: text both ways, close codes both ways, and a chat service that is
 // down or goes away.
 #include "integration/gateway/fakes.hpp"
-
 #include "parley/ws/client.hpp"
 
 #include <boost/test/unit_test.hpp>
-
 #include <thread>
 
 using namespace parley;
@@ -18,7 +16,8 @@ net::awaitable<ws::client> connect(std::uint16_t port, std::string origin = "htt
 {
     ws::client_options options;
     options.headers.set("Origin", origin);
-    co_return co_await ws::client::connect(co_await net::this_coro::executor, "127.0.0.1", port, "/ws", options);
+    co_return co_await ws::client::connect(co_await net::this_coro::executor, "127.0.0.1", port,
+                                           "/ws", options);
 }
 
 template <class Pred> bool eventually(Pred pred)
@@ -125,7 +124,9 @@ BOOST_AUTO_TEST_CASE(forbidden_origins_are_refused_when_configured)
 {
     auto record = std::make_shared<ws_record>();
     fake_service auth{"auth"}, user{"user"}, chat{"chat", record};
-    gateway_under_test gw{auth.address(), user.address(), chat.address(),
+    gateway_under_test gw{auth.address(),
+                          user.address(),
+                          chat.address(),
                           {{"PARLEY_WS_ORIGINS", "http://localhost:8080"}}};
     unsigned status = 0;
     run_coro([&]() -> net::awaitable<void> {

@@ -1,8 +1,7 @@
 #include "parley/bus/bus.hpp"
 
-#include <boost/test/unit_test.hpp>
-
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 #include <thread>
 #include <vector>
 
@@ -14,8 +13,10 @@ BOOST_AUTO_TEST_CASE(delivers_to_subscribers_of_the_channel_only)
 {
     auto b = bus::make_local_bus();
     std::vector<std::string> got_a, got_b;
-    auto sub_a = b->subscribe("room:1", [&](std::string_view, bus::payload const& p) { got_a.push_back(*p); });
-    auto sub_b = b->subscribe("room:2", [&](std::string_view, bus::payload const& p) { got_b.push_back(*p); });
+    auto sub_a = b->subscribe(
+        "room:1", [&](std::string_view, bus::payload const& p) { got_a.push_back(*p); });
+    auto sub_b = b->subscribe(
+        "room:2", [&](std::string_view, bus::payload const& p) { got_b.push_back(*p); });
     b->publish("room:1", bus::make_payload("one"));
     b->publish("room:2", bus::make_payload("two"));
     b->publish("room:3", bus::make_payload("nobody"));

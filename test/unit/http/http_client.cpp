@@ -1,5 +1,6 @@
 // http::client against small Beast servers on 127.0.0.1 that can be told to misbehave.
 #include "parley/http/client.hpp"
+#include "support/run.hpp"
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -8,8 +9,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include "support/run.hpp"
-
 #include <boost/test/unit_test.hpp>
 #include <exception>
 #include <mutex>
@@ -328,8 +327,8 @@ BOOST_AUTO_TEST_CASE(stale_pooled_connection_is_retried_on_a_fresh_one)
     net::io_context io;
     http::client c(io.get_executor(), options_for({server.address()}));
     // The pause lets the server's close reach us while the connection sits in the pool.
-    auto results =
-        parley::test::run_coro(io, [&] { return get_sequentially(c, 2, std::chrono::milliseconds(50)); });
+    auto results = parley::test::run_coro(
+        io, [&] { return get_sequentially(c, 2, std::chrono::milliseconds(50)); });
     for (auto const& r : results) {
         BOOST_REQUIRE(r.has_value());
         BOOST_TEST(r->body == "a");
@@ -505,7 +504,8 @@ BOOST_AUTO_TEST_CASE(header_injection_is_refused_before_sending)
                       std::invalid_argument);
     http::request bad_name;
     bad_name.headers.set("X-Bad Name", "1");
-    BOOST_CHECK_THROW(parley::test::run_coro(io, [&] { return send_request(c, bad_name); }), std::invalid_argument);
+    BOOST_CHECK_THROW(parley::test::run_coro(io, [&] { return send_request(c, bad_name); }),
+                      std::invalid_argument);
     http::request bad_target;
     bad_target.target = "/a HTTP/1.1\r\nHost: evil\r\n\r\nGET /b";
     BOOST_CHECK_THROW(parley::test::run_coro(io, [&] { return send_request(c, bad_target); }),

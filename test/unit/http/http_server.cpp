@@ -1,16 +1,14 @@
 #include "parley/http/server.hpp"
-
 #include "support/http.hpp"
 #include "support/run.hpp"
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/describe/class.hpp>
 #include <boost/test/unit_test.hpp>
-
-#include <atomic>
 #include <thread>
 
 using namespace parley;
@@ -33,7 +31,8 @@ net::awaitable<response> greet(request_context& ctx)
     auto body = ctx.json_body<greeting_body>();
     if (body.name.empty())
         throw bad_request("name must not be empty");
-    co_return http::json(status::created, {{"hello", body.name}, {"times", body.times.value_or(1)}});
+    co_return http::json(status::created,
+                         {{"hello", body.name}, {"times", body.times.value_or(1)}});
 }
 
 net::awaitable<response> get_room(request_context& ctx)
@@ -61,7 +60,7 @@ net::awaitable<response> echo_trace(request_context& ctx)
 {
     auto headers = ctx.propagation_headers();
     co_return http::json({{"request_id", ctx.request_id()},
-                    {"traceparent", std::string(headers.get("traceparent").value_or(""))}});
+                          {"traceparent", std::string(headers.get("traceparent").value_or(""))}});
 }
 
 net::awaitable<response> slow(request_context& ctx)
@@ -164,7 +163,8 @@ BOOST_AUTO_TEST_CASE(json_body_errors_are_400_naming_the_field)
     auto r = http_call(srv.port(), "POST", "/greet", R"({"name":3})");
     BOOST_TEST(r.status == 400u);
     BOOST_TEST(error_of(r) == "field 'name' must be a string");
-    BOOST_TEST(error_of(http_call(srv.port(), "POST", "/greet", "{not json")) == "body is not valid JSON");
+    BOOST_TEST(error_of(http_call(srv.port(), "POST", "/greet", "{not json")) ==
+               "body is not valid JSON");
     BOOST_TEST(error_of(http_call(srv.port(), "POST", "/greet", "{}")) == "missing field 'name'");
     BOOST_TEST(http_call(srv.port(), "POST", "/greet", "\xff\xfe").status == 400u);
 }
@@ -172,7 +172,8 @@ BOOST_AUTO_TEST_CASE(json_body_errors_are_400_naming_the_field)
 BOOST_AUTO_TEST_CASE(body_over_the_route_limit_returns_413)
 {
     running_server srv(routes);
-    auto r = http_call(srv.port(), "POST", "/small", R"({"name":")" + std::string(100, 'a') + R"("})");
+    auto r =
+        http_call(srv.port(), "POST", "/small", R"({"name":")" + std::string(100, 'a') + R"("})");
     BOOST_TEST(r.status == 413u);
     BOOST_TEST(error_of(r) == "Request body too large");
     BOOST_TEST(http_call(srv.port(), "POST", "/small", R"({"name":"a"})").status == 201u);
@@ -206,9 +207,9 @@ BOOST_AUTO_TEST_CASE(malformed_request_returns_400_json)
 BOOST_AUTO_TEST_CASE(keep_alive_serves_pipelined_requests_on_one_connection)
 {
     running_server srv(routes);
-    auto reply = raw_exchange(srv.port(),
-                              "GET /rooms/1 HTTP/1.1\r\nHost: x\r\n\r\n"
-                              "GET /rooms/2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    auto reply =
+        raw_exchange(srv.port(), "GET /rooms/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+                                 "GET /rooms/2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     BOOST_TEST(reply.find(R"("id":1)") != std::string::npos);
     BOOST_TEST(reply.find(R"("id":2)") != std::string::npos);
     // The server closes its side after the Connection: close request (asynchronously).
@@ -220,7 +221,8 @@ BOOST_AUTO_TEST_CASE(keep_alive_serves_pipelined_requests_on_one_connection)
 BOOST_AUTO_TEST_CASE(head_returns_headers_without_body)
 {
     running_server srv(routes);
-    auto reply = raw_exchange(srv.port(), "HEAD /rooms/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    auto reply =
+        raw_exchange(srv.port(), "HEAD /rooms/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     BOOST_TEST(reply.starts_with("HTTP/1.1 200"));
     BOOST_TEST(reply.find("Content-Length: ") != std::string::npos);
     BOOST_TEST(reply.ends_with("\r\n\r\n"));
@@ -286,8 +288,9 @@ BOOST_AUTO_TEST_CASE(cors_headers_only_for_allowed_origins)
     auto other = http_call(srv.port(), "GET", "/rooms/1", {}, {{"Origin", "http://evil.example"}});
     BOOST_TEST(other.header("access-control-allow-origin").empty());
 
-    auto pre = http_call(srv.port(), "OPTIONS", "/greet", {},
-                         {{"Origin", "http://app.example"}, {"Access-Control-Request-Method", "POST"}});
+    auto pre =
+        http_call(srv.port(), "OPTIONS", "/greet", {},
+                  {{"Origin", "http://app.example"}, {"Access-Control-Request-Method", "POST"}});
     BOOST_TEST(pre.status == 204u);
     BOOST_TEST(pre.header("access-control-allow-methods").find("POST") != std::string::npos);
 }
@@ -342,8 +345,11 @@ BOOST_AUTO_TEST_CASE(metrics_count_requests_by_route_and_status)
     http_call(srv.port(), "GET", "/rooms/1");
     auto m = http_call(srv.port(), "GET", "/metrics");
     BOOST_TEST(m.status == 200u);
-    BOOST_TEST(m.body.find(R"(parley_http_requests_total{method="GET",route="/rooms/{id:int}",service="metrics-test",status="200"} 2)") !=
-               std::string::npos, m.body);
+    BOOST_TEST(
+        m.body.find(
+            R"(parley_http_requests_total{method="GET",route="/rooms/{id:int}",service="metrics-test",status="200"} 2)") !=
+            std::string::npos,
+        m.body);
 }
 
 BOOST_AUTO_TEST_CASE(graceful_stop_finishes_in_flight_requests)

@@ -48,7 +48,8 @@ BOOST_AUTO_TEST_CASE(int_parameter_rejects_non_digits_as_not_found)
     r.get("/rooms/{id:int}", respond("one"));
     BOOST_TEST(r.find(method::get, "/rooms/abc").result == router::match::not_found);
     BOOST_TEST(r.find(method::get, "/rooms/-1").result == router::match::not_found);
-    BOOST_TEST(r.find(method::get, "/rooms/12345678901234567890").result == router::match::not_found);
+    BOOST_TEST(r.find(method::get, "/rooms/12345678901234567890").result ==
+               router::match::not_found);
     BOOST_TEST(r.find(method::get, "/rooms/").result == router::match::not_found);
 }
 

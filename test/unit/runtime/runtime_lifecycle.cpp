@@ -1,9 +1,8 @@
 #include "parley/runtime/runtime.hpp"
 
+#include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/test/unit_test.hpp>
-
-#include <atomic>
 #include <thread>
 
 using namespace parley;

@@ -4,7 +4,6 @@
 #include "support/run.hpp"
 
 #include <boost/test/unit_test.hpp>
-
 #include <unistd.h>
 
 using namespace parley;

@@ -1,11 +1,10 @@
 #include "parley/store/batcher.hpp"
 #include "support/run.hpp"
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/test/unit_test.hpp>
-
-#include <atomic>
 #include <set>
 #include <string>
 #include <thread>
@@ -32,7 +31,8 @@ std::vector<std::int64_t> number_items(connection& c, std::span<std::string> nam
     for (auto const& name : names) {
         if (name == "fail")
             throw std::runtime_error("bad item");
-        if (auto seen = c.query_value<std::int64_t>("SELECT seq FROM items WHERE name = $1", {name})) {
+        if (auto seen =
+                c.query_value<std::int64_t>("SELECT seq FROM items WHERE name = $1", {name})) {
             out.push_back(*seen);
             continue;
         }

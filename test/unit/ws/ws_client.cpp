@@ -1,7 +1,7 @@
 // ws::client against the session server and against hand-written servers that misbehave.
-#include "ws/handshake.hpp"
 #include "support/run.hpp"
 #include "unit/ws/ws_test_support.hpp"
+#include "ws/handshake.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>

@@ -1,7 +1,7 @@
 // ws::client with a reader coroutine and a writer at once, as a proxy uses it.
-#include "ws/handshake.hpp"
 #include "support/run.hpp"
 #include "unit/ws/ws_test_support.hpp"
+#include "ws/handshake.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/test/unit_test.hpp>
@@ -22,7 +22,8 @@ net::awaitable<std::size_t> pinging_server(tcp::acceptor& acceptor)
 {
     auto socket = co_await acceptor.async_accept(net::use_awaitable);
     std::string data;
-    co_await net::async_read_until(socket, net::dynamic_buffer(data), "\r\n\r\n", net::use_awaitable);
+    co_await net::async_read_until(socket, net::dynamic_buffer(data), "\r\n\r\n",
+                                   net::use_awaitable);
     auto const at = data.find("Sec-WebSocket-Key: ") + 19;
     auto const key = data.substr(at, data.find("\r\n", at) - at);
     std::string out = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
@@ -60,7 +61,8 @@ net::awaitable<void> send_many(ws::client& c)
 
 net::awaitable<std::size_t> client_side(std::uint16_t port)
 {
-    auto c = co_await ws::client::connect(co_await net::this_coro::executor, "127.0.0.1", port, "/ws");
+    auto c =
+        co_await ws::client::connect(co_await net::this_coro::executor, "127.0.0.1", port, "/ws");
     using namespace net::experimental::awaitable_operators;
     co_await (read_all(c) && send_many(c));
     co_return 0;
@@ -74,7 +76,8 @@ BOOST_AUTO_TEST_CASE(sends_wait_for_pongs_the_reader_is_writing)
 {
     std::size_t received = 0;
     run_coro([&]() -> net::awaitable<void> {
-        tcp::acceptor acceptor(co_await net::this_coro::executor, {net::ip::make_address("127.0.0.1"), 0});
+        tcp::acceptor acceptor(co_await net::this_coro::executor,
+                               {net::ip::make_address("127.0.0.1"), 0});
         using namespace net::experimental::awaitable_operators;
         auto [server_bytes, ignored] =
             co_await (pinging_server(acceptor) && client_side(acceptor.local_endpoint().port()));

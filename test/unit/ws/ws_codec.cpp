@@ -1,8 +1,8 @@
 // The frame parser, encoders, UTF-8 validation and handshake helpers, without sockets.
+#include "parley/ws/frame.hpp"
 #include "ws/codec.hpp"
 #include "ws/handshake.hpp"
 #include "ws/utf8.hpp"
-#include "parley/ws/frame.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <string>

@@ -1,8 +1,8 @@
 // Server sessions over real sockets: ws::detail::upgrade_response + serve behind a test acceptor.
 #include "parley/ws/flush_scope.hpp"
-#include "ws/stats.hpp"
 #include "support/run.hpp"
 #include "unit/ws/ws_test_support.hpp"
+#include "ws/stats.hpp"
 
 #include <atomic>
 #include <boost/asio/experimental/awaitable_operators.hpp>

@@ -4,12 +4,12 @@
 // client for frames ws::client would never send.
 #pragma once
 
-#include "ws/codec.hpp"
-#include "ws/server_session.hpp"
 #include "parley/http/error.hpp"
 #include "parley/net.hpp"
 #include "parley/ws/client.hpp"
 #include "parley/ws/session.hpp"
+#include "ws/codec.hpp"
+#include "ws/server_session.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -2,13 +2,11 @@
 // handshake, and the graceful stop closing sessions with 1001.
 #include "parley/http/server.hpp"
 #include "parley/ws/client.hpp"
-
 #include "support/http.hpp"
 #include "support/run.hpp"
 
-#include <boost/test/unit_test.hpp>
-
 #include <atomic>
+#include <boost/test/unit_test.hpp>
 
 using namespace parley;
 using parley::test::run_coro;
@@ -73,7 +71,8 @@ BOOST_AUTO_TEST_CASE(accept_hook_refuses_with_its_http_error)
     auto port = srv.port();
     auto status = run_coro([port]() -> net::awaitable<unsigned> {
         try {
-            co_await ws::client::connect(co_await net::this_coro::executor, "127.0.0.1", port, "/ws?token=bad", from_app());
+            co_await ws::client::connect(co_await net::this_coro::executor, "127.0.0.1", port,
+                                         "/ws?token=bad", from_app());
         } catch (ws::handshake_error const& e) {
             BOOST_TEST(e.body() == R"({"error":"Invalid token"})");
             co_return e.status();
@@ -91,7 +90,8 @@ BOOST_AUTO_TEST_CASE(foreign_origin_is_refused_with_403)
         ws::client_options o;
         o.headers.set("Origin", "http://evil.example");
         try {
-            co_await ws::client::connect(co_await net::this_coro::executor, "127.0.0.1", port, "/ws?token=ok", o);
+            co_await ws::client::connect(co_await net::this_coro::executor, "127.0.0.1", port,
+                                         "/ws?token=ok", o);
         } catch (ws::handshake_error const& e) {
             co_return e.status();
         }
@@ -117,8 +117,8 @@ BOOST_AUTO_TEST_CASE(graceful_stop_closes_open_sessions_with_1001)
     auto code = run_coro([&, port]() -> net::awaitable<ws::close_code> {
         std::vector<ws::client> clients;
         for (int i = 0; i < 5; ++i)
-            clients.push_back(co_await ws::client::connect(co_await net::this_coro::executor, "127.0.0.1",
-                                                           port, "/ws?token=ok", from_app()));
+            clients.push_back(co_await ws::client::connect(
+                co_await net::this_coro::executor, "127.0.0.1", port, "/ws?token=ok", from_app()));
         co_await clients[0].send_text("ready?");
         co_await clients[0].read();
         stopper = std::thread([&] { srv.stop(); });
