@@ -3,7 +3,7 @@
 #include "parley/log/log.hpp"
 #include "parley/metrics/metrics.hpp"
 #include "parley/runtime/runtime.hpp"
-#include "ws/server_session.hpp"
+#include "ws/upgrade.hpp"
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>

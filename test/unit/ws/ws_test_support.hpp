@@ -9,7 +9,7 @@
 #include "parley/ws/client.hpp"
 #include "parley/ws/session.hpp"
 #include "ws/codec.hpp"
-#include "ws/server_session.hpp"
+#include "ws/upgrade.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -1,4 +1,5 @@
-// Between the HTTP server and the WebSocket server session (lib-internal).
+// What the HTTP server uses to upgrade a request to a WebSocket session (lib-internal): the
+// 101 response, the session itself (ws/session.cpp), and the list of live sessions.
 #pragma once
 
 #include "parley/http/message.hpp"
