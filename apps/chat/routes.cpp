@@ -24,7 +24,7 @@ void add_routes(http::router& router, chat_app& app)
     auto accept = [&app](http::request_context&) -> std::shared_ptr<ws::handler> {
         return std::make_shared<connection>(app);
     };
-    router.websocket("/ws", accept, app.ws_options);
+    router.upgrade("/ws", ws::endpoint(accept, app.ws_options));
 }
 
 } // namespace parley::chat

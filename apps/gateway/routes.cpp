@@ -3,6 +3,7 @@
 #include "routes.hpp"
 
 #include "handlers/handlers.hpp"
+#include "parley/ws/session.hpp"
 #include "ws_proxy.hpp"
 
 #include <string_view>
@@ -57,7 +58,7 @@ void add_routes(http::router& r, gateway_state& g, ws::session_options ws_option
 
     // The chat WebSocket, so that the browser needs this one origin only.
     auto accept = [&g](http::request_context& ctx) { return accept_ws_proxy(g, ctx); };
-    r.websocket("/ws", accept, std::move(ws_options));
+    r.upgrade("/ws", ws::endpoint(accept, std::move(ws_options)));
 }
 
 } // namespace parley::gateway

@@ -3,7 +3,6 @@
 #include "parley/log/log.hpp"
 #include "parley/metrics/metrics.hpp"
 #include "parley/runtime/runtime.hpp"
-#include "ws/upgrade.hpp"
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -61,7 +60,9 @@ struct server::impl : std::enable_shared_from_this<impl> {
     std::optional<tcp::acceptor> acceptor;
     std::uint16_t bound_port = 0;
     server_metrics stats;
-    ws::detail::session_tracker websockets;
+    // Upgraded connections (WebSockets, served or relayed): told when a graceful stop begins.
+    std::mutex upgrades_mutex;
+    std::unordered_map<std::uint64_t, std::shared_ptr<upgraded_connection::stop_hook>> upgrades;
     std::atomic<bool> stopping{false};
     std::atomic<std::size_t> connection_count{0};
 
@@ -86,7 +87,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
     net::awaitable<outcome> respond(incoming& in);
     net::awaitable<bool> write_response(connection& c, incoming const& in, outcome& out,
                                         bool close_after);
-    net::awaitable<void> upgrade(connection& c, incoming const& in, outcome& out);
+    net::awaitable<outcome> run_upgrade(request_context& ctx, upgrade_handler const& h);
+    net::awaitable<void> upgrade(connection& c, outcome& out);
     void observe(incoming const& in, unsigned status_code, std::size_t bytes_written,
                  std::string_view request_id, std::string_view remote);
     net::awaitable<response> dispatch(request_context& ctx, router::match const& m);
@@ -196,7 +198,8 @@ std::size_t server::open_connections() const noexcept
 }
 std::size_t server::open_websockets() const noexcept
 {
-    return impl_->websockets.size();
+    std::lock_guard lock(impl_->upgrades_mutex);
+    return impl_->upgrades.size();
 }
 
 std::uint16_t server::listen()
@@ -290,12 +293,11 @@ struct server::impl::incoming {
     clock::time_point started;
 };
 
-// What answering a request produced: the response, and for an accepted WebSocket upgrade the
-// handler that serves the session.
+// What answering a request produced: the response, and for an accepted upgrade what runs on
+// the connection afterwards.
 struct server::impl::outcome {
     response res;
-    std::shared_ptr<ws::handler> websocket;
-    std::string subprotocol;
+    std::function<net::awaitable<void>(upgraded_connection)> upgraded;
 };
 
 namespace {
@@ -387,29 +389,18 @@ net::awaitable<bool> server::impl::read_request(connection& c, incoming& in)
     co_return true;
 }
 
-// The response to one request: a WebSocket upgrade (the accept hook may refuse with an ordinary
-// HTTP error), or the routed handler's answer; then the headers every response carries.
+// The response to one request: the routed handler's answer, or an upgrade route's (a 101 with
+// what runs next, or a refusal); then the headers every response carries.
 net::awaitable<server::impl::outcome> server::impl::respond(incoming& in)
 {
     request_context ctx(in.req, net::any_io_executor(co_await net::this_coro::executor),
                         &options.authenticate);
     outcome out;
-    auto const* accept =
-        in.route.result == router::match::found ? router::websocket_of(*in.route.target) : nullptr;
-    if (accept) {
-        try {
-            ctx.set_route(router::pattern(*in.route.target), in.route.params);
-            out.res = ws::detail::upgrade_response(in.req,
-                                                   router::websocket_options_of(*in.route.target));
-            out.websocket = (*accept)(ctx);
-            if (!out.websocket)
-                throw forbidden("WebSocket refused");
-            out.subprotocol =
-                std::string(out.res.headers.get("Sec-WebSocket-Protocol").value_or(""));
-        } catch (error const& e) {
-            out.res = e.to_response();
-            out.websocket.reset();
-        }
+    auto const* upgrade =
+        in.route.result == router::match::found ? router::upgrade_of(*in.route.target) : nullptr;
+    if (upgrade) {
+        ctx.set_route(router::pattern(*in.route.target), in.route.params);
+        out = co_await run_upgrade(ctx, *upgrade);
     } else {
         out.res = co_await dispatch(ctx, in.route);
     }
@@ -417,6 +408,27 @@ net::awaitable<server::impl::outcome> server::impl::respond(incoming& in)
         out.res.headers.add(name, value);
     out.res.headers.set("X-Request-ID", ctx.request_id());
     add_cors_headers(in.req, out.res);
+    co_return out;
+}
+
+net::awaitable<server::impl::outcome> server::impl::run_upgrade(request_context& ctx,
+                                                                upgrade_handler const& h)
+{
+    outcome out;
+    try {
+        auto answer = co_await h(ctx);
+        out.res = std::move(answer.res);
+        if (out.res.status == status::switching_protocols)
+            out.upgraded = std::move(answer.run);
+    } catch (error const& e) {
+        out.res = e.to_response();
+    } catch (std::exception const& e) {
+        log::error("upgrade handler failed",
+                   {{"request_id", ctx.request_id()}, {"error", e.what()}});
+        out.res = error(status::internal_server_error, "Internal server error").to_response();
+    }
+    if (out.res.status == status::switching_protocols && !out.upgraded)
+        out.res = error(status::internal_server_error, "Internal server error").to_response();
     co_return out;
 }
 
@@ -453,7 +465,7 @@ net::awaitable<bool> server::impl::write_response(connection& c, incoming const&
 {
     auto const status_code = out.res.status_code();
     auto const request_id = std::string(out.res.headers.get("X-Request-ID").value_or(""));
-    auto const keep_alive = out.websocket ? std::nullopt : std::optional<bool>(!close_after);
+    auto const keep_alive = out.upgraded ? std::nullopt : std::optional<bool>(!close_after);
     auto wire = to_beast(std::move(out.res), in.version, keep_alive, in.head);
     c.stream.expires_after(options.write_timeout);
     auto [ec, written] = co_await bhttp::async_write(c.stream, wire, use_tuple);
@@ -461,15 +473,26 @@ net::awaitable<bool> server::impl::write_response(connection& c, incoming const&
     co_return !ec;
 }
 
-// Hands the connection to the WebSocket session, with the bytes the client sent after its
-// upgrade request.
-net::awaitable<void> server::impl::upgrade(connection& c, incoming const& in, outcome& out)
+// Hands the connection over, with the bytes the client sent after its request, and tells it
+// when a graceful stop begins.
+net::awaitable<void> server::impl::upgrade(connection& c, outcome& out)
 {
     c.stream.expires_never();
-    auto const& route = *in.route.target;
-    co_await ws::detail::serve(c.stream.release_socket(), beast::buffers_to_string(c.buffer.data()),
-                               std::move(out.websocket), router::websocket_options_of(route),
-                               c.remote, std::move(out.subprotocol), websockets);
+    upgraded_connection conn(c.stream.release_socket(), beast::buffers_to_string(c.buffer.data()),
+                             c.remote);
+    {
+        std::lock_guard lock(upgrades_mutex);
+        upgrades.emplace(c.id, conn.stop());
+    }
+    if (stopping)
+        conn.stop()->fire();
+    try {
+        co_await out.upgraded(std::move(conn));
+    } catch (std::exception const& e) {
+        log::error("upgraded connection failed", {{"error", e.what()}});
+    }
+    std::lock_guard lock(upgrades_mutex);
+    upgrades.erase(c.id);
 }
 
 // Beast's session loop: read a request, answer it; then the next one, the upgraded WebSocket,
@@ -484,12 +507,12 @@ net::awaitable<void> server::impl::serve_connection(tcp::socket socket)
         if (!co_await read_request(c, in))
             co_return;
         auto out = co_await respond(in);
-        bool const upgrading = out.websocket != nullptr;
+        bool const upgrading = static_cast<bool>(out.upgraded);
         bool const close_after = upgrading || !in.keep_alive || stopping.load();
         if (!co_await write_response(c, in, out, close_after))
             co_return;
         if (upgrading) {
-            co_await upgrade(c, in, out);
+            co_await upgrade(c, out);
             co_return;
         }
         if (close_after) {
@@ -571,7 +594,17 @@ net::awaitable<void> server::impl::stop()
             self->acceptor->close(ignored);
     };
     net::post(acceptor->get_executor(), close_acceptor);
-    websockets.close_all(ws::close_code::going_away, "server shutting down");
+    {
+        // Copied first: a hook may end its connection, which unregisters it.
+        std::vector<std::shared_ptr<upgraded_connection::stop_hook>> live;
+        {
+            std::lock_guard lock(upgrades_mutex);
+            for (auto const& [id, hook] : upgrades)
+                live.push_back(hook);
+        }
+        for (auto const& hook : live)
+            hook->fire(); // WebSockets close with 1001
+    }
     {
         std::lock_guard lock(connections_mutex);
         for (auto& [id, entry] : connections) {

@@ -62,7 +62,7 @@ public:
     std::string const& subprotocol() const noexcept override { return subprotocol_; }
     std::size_t queued_bytes() const noexcept override { return outbox_.queued_bytes(); }
 
-    net::awaitable<void> run(session_tracker& tracker);
+    net::awaitable<void> run(std::shared_ptr<http::upgraded_connection::stop_hook> stop);
 
 private:
     std::shared_ptr<server_session> self()
@@ -374,10 +374,14 @@ net::awaitable<void> server_session::keepalive()
     }
 }
 
-net::awaitable<void> server_session::run(session_tracker& tracker)
+net::awaitable<void> server_session::run(std::shared_ptr<http::upgraded_connection::stop_hook> stop)
 {
     auto const keep_alive = self();
-    tracker.add(keep_alive);
+    std::weak_ptr<server_session> weak = keep_alive;
+    stop->set([weak] {
+        if (auto s = weak.lock())
+            s->close(close_code::going_away, "server shutting down");
+    });
     auto& s = stats();
     s.sessions_opened.inc(1);
     s.sessions_open.inc();
@@ -406,27 +410,25 @@ net::awaitable<void> server_session::run(session_tracker& tracker)
     } catch (...) {
         log_error(id_, "handler failed in on_close", "unknown exception");
     }
-    tracker.remove(id_);
     s.sessions_open.dec();
 }
 
 } // namespace
 
-net::awaitable<void> serve(net::ip::tcp::socket socket, std::string buffered,
-                           std::shared_ptr<handler> h, session_options options,
-                           std::string remote_address, std::string subprotocol,
-                           session_tracker& tracker)
+net::awaitable<void> serve(http::upgraded_connection conn, std::shared_ptr<handler> h,
+                           session_options options, std::string subprotocol)
 {
+    auto& socket = conn.socket();
     auto const executor = socket.get_executor();
     if (options.no_delay) { // see session_options::no_delay
         boost::system::error_code ignored;
         socket.set_option(net::ip::tcp::no_delay(true), ignored);
     }
-    auto s = std::make_shared<server_session>(std::move(socket), std::move(buffered), std::move(h),
-                                              std::move(options), std::move(remote_address),
-                                              std::move(subprotocol));
+    auto s = std::make_shared<server_session>(std::move(socket), std::move(conn.buffered()),
+                                              std::move(h), std::move(options),
+                                              conn.remote_address(), std::move(subprotocol));
     // The session's coroutines run on the socket's executor, whatever the caller runs on.
-    co_await net::co_spawn(executor, s->run(tracker), net::use_awaitable);
+    co_await net::co_spawn(executor, s->run(conn.stop()), net::use_awaitable);
 }
 
 } // namespace parley::ws::detail

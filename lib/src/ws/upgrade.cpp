@@ -1,5 +1,6 @@
 #include "ws/upgrade.hpp"
 
+#include "parley/http/context.hpp"
 #include "parley/http/error.hpp"
 #include "ws/handshake.hpp"
 
@@ -7,39 +8,6 @@
 #include <vector>
 
 namespace parley::ws::detail {
-
-void session_tracker::add(std::shared_ptr<session> const& s)
-{
-    std::lock_guard lock(mutex_);
-    sessions_.emplace(s->id(), s);
-}
-
-void session_tracker::remove(std::uint64_t id)
-{
-    std::lock_guard lock(mutex_);
-    sessions_.erase(id);
-}
-
-void session_tracker::close_all(close_code code, std::string_view reason)
-{
-    // Copy under the lock, close outside it: close() may re-enter remove() on another thread.
-    std::vector<std::shared_ptr<session>> live;
-    {
-        std::lock_guard lock(mutex_);
-        live.reserve(sessions_.size());
-        for (auto const& [id, weak] : sessions_)
-            if (auto s = weak.lock())
-                live.push_back(std::move(s));
-    }
-    for (auto const& s : live)
-        s->close(code, reason);
-}
-
-std::size_t session_tracker::size() const
-{
-    std::lock_guard lock(mutex_);
-    return sessions_.size();
-}
 
 http::response upgrade_response(http::request const& req, session_options const& options)
 {
@@ -93,3 +61,39 @@ http::response upgrade_response(http::request const& req, session_options const&
 }
 
 } // namespace parley::ws::detail
+
+namespace parley::ws {
+
+namespace {
+
+struct endpoint_state {
+    accept_handler accept;
+    session_options options;
+};
+
+net::awaitable<http::upgrade> answer(std::shared_ptr<endpoint_state const> e,
+                                     http::request_context& ctx)
+{
+    http::upgrade out;
+    out.res = detail::upgrade_response(ctx.request(), e->options); // throws 400, 403, 426
+    auto h = e->accept(ctx);                                       // throws 401, 403 ...
+    if (!h)
+        throw http::forbidden("WebSocket refused");
+    std::string subprotocol(out.res.headers.get("Sec-WebSocket-Protocol").value_or(""));
+    out.run = [e, h = std::move(h),
+               subprotocol = std::move(subprotocol)](http::upgraded_connection conn) mutable {
+        return detail::serve(std::move(conn), std::move(h), e->options, std::move(subprotocol));
+    };
+    co_return out;
+}
+
+} // namespace
+
+http::upgrade_handler endpoint(accept_handler accept, session_options options)
+{
+    auto e = std::make_shared<endpoint_state const>(
+        endpoint_state{std::move(accept), std::move(options)});
+    return [e](http::request_context& ctx) { return answer(e, ctx); };
+}
+
+} // namespace parley::ws
