@@ -1,11 +1,11 @@
-#include "store/chat_store.hpp"
+#include "chat/store/chat_store.hpp"
 
-#include "text.hpp"
+#include "chat/text.hpp"
 
 #include <algorithm>
 #include <string>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 std::vector<store::migration> chat_migrations()
 {
@@ -196,4 +196,4 @@ net::awaitable<std::vector<std::int64_t>> chat_store::members(std::int64_t room_
     co_return co_await db_.run(list);
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

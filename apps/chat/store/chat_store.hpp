@@ -3,17 +3,17 @@
 // assigns each room's contiguous seq in its group-commit transactions.
 #pragma once
 
+#include "chat/store/records.hpp"
 #include "parley/auth/identity.hpp"
 #include "parley/net.hpp"
 #include "parley/store/database.hpp"
-#include "store/records.hpp"
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 // The schema, applied at startup; the first start also creates the General room.
 std::vector<store::migration> chat_migrations();
@@ -65,4 +65,4 @@ private:
     store::database& db_;
 };
 
-} // namespace parley::chat
+} // namespace parley::chat_app
