@@ -2,11 +2,26 @@
 # Installs what is needed, builds, and runs the five Parley services in the foreground. The
 # terminal shows a short banner and the services' warnings and errors; the full JSON logs go to
 # <data dir>/logs/<service>.log (data dir: PARLEY_DATA_DIR, default var/). Ctrl-C stops them all.
+#   PARLEY_BASE_PORT=N   run on N (frontend), N+1 (gateway), N+2..N+4 (auth, user, chat) instead
+#                        of 8080, 5000, 5001-5003, e.g. beside another copy
+#   PARLEY_RUN_NO_SETUP=1  skip the apt and build steps and run the binaries already in
+#                        PARLEY_BUILD_DIR (default build/default): the tests do, after building
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh run
-scripts/build.sh default
-bin=build/default/apps
+if [ -z "${PARLEY_RUN_NO_SETUP:-}" ]; then
+  scripts/setup.sh run
+  scripts/build.sh default
+fi
+bin=${PARLEY_RUN_NO_SETUP:+${PARLEY_BUILD_DIR:-build/default}}
+bin=${bin:-build/default}/apps
+declare -A port=([frontend]=8080 [gateway]=5000 [auth]=5001 [user]=5002 [chat]=5003)
+if [ -n "${PARLEY_BASE_PORT:-}" ]; then
+  b=$PARLEY_BASE_PORT
+  port=([frontend]=$b [gateway]=$((b + 1)) [auth]=$((b + 2)) [user]=$((b + 3)) [chat]=$((b + 4)))
+  export PARLEY_AUTH_URL=127.0.0.1:${port[auth]} PARLEY_USER_URL=127.0.0.1:${port[user]}
+  export PARLEY_CHAT_URL=127.0.0.1:${port[chat]} PARLEY_FRONTEND_URL=127.0.0.1:${port[frontend]}
+  export PARLEY_GATEWAY_PUBLIC_PORT=${port[gateway]}
+fi
 export PARLEY_DATA_DIR=${PARLEY_DATA_DIR:-var}
 logs="$PARLEY_DATA_DIR/logs"
 mkdir -p "$logs"
@@ -49,7 +64,7 @@ tail -q -n0 -F "${files[@]}" 2>/dev/null > >(grep --line-buffered -E '"level":"(
 follower=$!
 
 for service in "${services[@]}"; do
-  "$bin/$service/parley-$service" >>"$logs/$service.log" 2>&1 &
+  PARLEY_PORT=${port[$service]} "$bin/$service/parley-$service" >>"$logs/$service.log" 2>&1 &
   pids+=($!)
 done
 
@@ -63,7 +78,8 @@ for _ in $(seq 1 100); do
       exit 1
     fi
   done
-  if curl -fs -o /dev/null http://127.0.0.1:8080/health && curl -fs -o /dev/null http://127.0.0.1:5000/health; then
+  if curl -fs -o /dev/null "http://127.0.0.1:${port[frontend]}/health" &&
+     curl -fs -o /dev/null "http://127.0.0.1:${port[gateway]}/health"; then
     ready=1
     break
   fi
@@ -77,7 +93,7 @@ else
 fi
 cat <<EOF
 
-  Parley is running: open http://127.0.0.1:8080/
+  Parley is running: open http://127.0.0.1:${port[frontend]}/
   $login
   Logs: $logs/<service>.log (JSON lines); warnings and errors also show here.
   Ctrl-C stops everything.
