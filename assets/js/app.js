@@ -183,7 +183,11 @@ async function enterChat(user) {
   state.realtime = new Realtime(url, session.token);
   state.realtime.addEventListener('state', (e) => showConnection(e.detail));
   state.realtime.addEventListener('frame', (e) => onFrame(e.detail));
-  state.realtime.addEventListener('unauthorized', () => logout());
+  state.realtime.addEventListener('unauthorized', () => {
+    // 4001: the token expired or was revoked (a deactivated account, for one).
+    logout();
+    $('login-error').textContent = 'Your session has ended. Sign in again.';
+  });
   state.realtime.start();
   const first = [...state.rooms.values()][0];
   if (first && state.current === null) await selectRoom(first.room.id, { focus: true });
