@@ -818,7 +818,7 @@ function roomGone(id, notice) {
   rs.pending.clear();
   rs.unread = 0;
   if (state.current === id) {
-    rs.gone = notice;
+    rs.gone = rs.gone || notice; // the first reason given (a `left` frame says more than room_removed)
     rs.online = [];
     renderRoomHead();
     renderOnline();
