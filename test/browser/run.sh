@@ -2,8 +2,9 @@
 # The browser end-to-end tests: installs the locked playwright-core (npm, no browser download:
 # Debian's chromium is used), then runs every *.test.mjs here; each starts the five real
 # services on free ports. Exit 77 (skipped) when node or chromium are missing (1 in CI, where
-# that is a failure): scripts/setup.sh test installs them. playwright-core is pinned to 1.61.1, the last release that runs on Node 18
-# (Debian 12's nodejs is 18.20); it drives Debian's Chromium.
+# that is a failure): scripts/setup.sh test installs them. playwright-core is pinned to 1.61.1,
+# the last release that runs on Node 18 (Debian 12's nodejs is 18.20); it drives Debian's
+# Chromium.
 set -euo pipefail
 cd "$(dirname "$0")"
 missing=77
