@@ -50,8 +50,12 @@ net::awaitable<http::response> create_room(chat_state& app, http::request_contex
                    .description = description,
                    .is_private = body.is_private.value_or(false),
                    .created_by = user.user_id};
+    auto const name = fresh.name;
     auto create = app.rooms.create_room(std::move(fresh));
-    auto r = co_await std::move(create);
+    auto created = co_await std::move(create);
+    if (!created)
+        throw http::conflict("A public room named \"" + name + "\" already exists");
+    auto const& r = *created;
     app.stats->room_created(user.user_id);
     co_return http::json(
         http::status::created,

@@ -43,8 +43,9 @@ public:
     net::awaitable<std::vector<room>> list_rooms(auth::identity const* viewer);
     // The room when it exists and the viewer may see it (a hidden room is "not found").
     net::awaitable<std::optional<room>> visible_room(std::int64_t id, auth::identity const* viewer);
-    // Creates the room with its creator as the first member.
-    net::awaitable<room> create_room(new_room r);
+    // Creates the room with its creator as the first member; nullopt (nothing created) for a
+    // public room whose name a public room already has, ignoring case.
+    net::awaitable<std::optional<room>> create_room(new_room r);
     net::awaitable<std::vector<message_record>> messages(std::int64_t room_id, history_query q);
     // True when the user was added (false: already a member).
     net::awaitable<bool> add_member(std::int64_t room_id, std::int64_t user_id);
