@@ -1,11 +1,10 @@
 #include "chat/setup.hpp"
 
-#include "chat/realtime/events.hpp"
+#include "chat/fanout/commit_hook.hpp"
 #include "chat/routes.hpp"
 #include "chat/state.hpp"
 #include "parley/auth/keys_config.hpp"
 #include "parley/log/log.hpp"
-#include "parley/ws/flush_scope.hpp"
 
 #include <filesystem>
 
@@ -49,29 +48,6 @@ std::string database_url(config const& cfg)
                       (std::filesystem::path(dir) / "chat.db").string());
 }
 
-// After each group commit, in commit order: publish the new messages, count them, and attach the
-// joins (replay, then subscribe) at their place in the sequence.
-message_writer::committed_fn publish_committed(chat_state& app)
-{
-    return [&app](std::span<write_op> ops, std::span<write_result> results) {
-        // Everything this batch sends to one session leaves in one write: under load batches
-        // grow, and with them the coalescing.
-        ws::flush_scope one_write_per_session;
-        for (std::size_t i = 0; i < ops.size(); ++i) {
-            if (auto const* p = std::get_if<post_result>(&results[i])) {
-                if (p->outcome != post_result::stored)
-                    continue;
-                app.hub.publish(p->message.room_id, events::new_message(p->message));
-                app.stats->message_sent(p->message.user_id);
-            } else if (auto const* j = std::get_if<join_result>(&results[i])) {
-                auto const& op = std::get<join_op>(ops[i]);
-                if (op.attach)
-                    op.attach(*j);
-            }
-        }
-    };
-}
-
 } // namespace
 
 chat_state::chat_state(service& svc)
@@ -91,7 +67,7 @@ chat_state::chat_state(service& svc)
                       .service_token = auth::service_token_from_config(svc.config),
                       .interval = svc.config.duration({"PARLEY_CHAT_STATS_INTERVAL"},
                                                       std::chrono::milliseconds(1'000))});
-    writer = message_writer::create(db, executor, process_writes, publish_committed(*this),
+    writer = message_writer::create(db, executor, process_writes, commit_hook(hub, *stats),
                                     store::batcher_options{.max_batch = settings.max_batch});
 }
 
@@ -100,6 +76,10 @@ chat_state::~chat_state() = default;
 void setup(service& svc)
 {
     auto state = std::make_shared<chat_state>(svc);
+    // The original chat service answered every token problem with 401 "Unauthorized".
+    svc.server.set_authenticator(
+        auth::authenticator_for(state->verifier),
+        {.missing_token = "Unauthorized", .invalid_token = "Unauthorized"});
     add_routes(svc.server.routes(), state);
     state->stats->start();
     svc.runtime.on_stop([state] { return state->stats->stop(); });

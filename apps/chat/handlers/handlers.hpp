@@ -22,12 +22,6 @@ net::awaitable<http::response> add_member(chat_state& app, http::request_context
 net::awaitable<http::response> remove_member(chat_state& app, http::request_context& ctx);
 net::awaitable<http::response> list_members(chat_state& app, http::request_context& ctx);
 
-// The caller's identity from the bearer token: 401 "Unauthorized" without a valid one.
-auth::identity const& require_user(chat_state& app, http::request_context& ctx,
-                                   std::optional<auth::identity>& slot);
-// The identity when a token came (401 "Invalid token" when it is bad), else nothing.
-auth::identity const* optional_user(chat_state& app, http::request_context& ctx,
-                                    std::optional<auth::identity>& slot);
 // The room when it exists and the caller may see it, else 404 "Room not found".
 net::awaitable<room> room_or_404(chat_state& app, std::int64_t id, auth::identity const* viewer);
 

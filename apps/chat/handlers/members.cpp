@@ -1,5 +1,5 @@
+#include "chat/fanout/eviction.hpp"
 #include "chat/handlers/handlers.hpp"
-#include "chat/realtime/connection.hpp"
 #include "parley/http/error.hpp"
 
 #include <boost/json/array.hpp>
@@ -20,8 +20,7 @@ void check_may_manage(room const& r, auth::identity const& user)
 
 net::awaitable<http::response> add_member(chat_state& app, http::request_context& ctx)
 {
-    std::optional<auth::identity> slot;
-    auto const& user = require_user(app, ctx, slot);
+    auto const& user = ctx.user();
     auto r = co_await room_or_404(app, ctx.int_param("id"), &user);
     check_may_manage(r, user);
     auto const member = ctx.int_param("user_id");
@@ -37,8 +36,7 @@ net::awaitable<http::response> add_member(chat_state& app, http::request_context
 
 net::awaitable<http::response> remove_member(chat_state& app, http::request_context& ctx)
 {
-    std::optional<auth::identity> slot;
-    auto const& user = require_user(app, ctx, slot);
+    auto const& user = ctx.user();
     auto r = co_await room_or_404(app, ctx.int_param("id"), &user);
     auto const member = ctx.int_param("user_id");
     if (member != user.user_id)
@@ -54,8 +52,7 @@ net::awaitable<http::response> remove_member(chat_state& app, http::request_cont
 
 net::awaitable<http::response> list_members(chat_state& app, http::request_context& ctx)
 {
-    std::optional<auth::identity> slot;
-    auto const& user = require_user(app, ctx, slot);
+    auto const& user = ctx.user();
     auto r = co_await room_or_404(app, ctx.int_param("id"), &user);
     boost::json::array out;
     auto const members = co_await app.rooms.members(r.id);

@@ -1,9 +1,9 @@
 #include "chat/realtime/connection.hpp"
 
 #include "chat/realtime/events.hpp"
-#include "chat/text.hpp"
 #include "parley/json/json.hpp"
 #include "parley/log/log.hpp"
+#include "parley/text/utf8.hpp"
 
 #include <boost/json/value.hpp>
 #include <string>
@@ -30,46 +30,21 @@ frame_error bad_request(std::string message)
     return {"bad_request", std::move(message)};
 }
 
-std::optional<std::int64_t> optional_integer(bj::object const& frame, std::string_view name,
-                                             std::int64_t min)
+// Reads a frame into its struct (docs/protocol.md); a missing or mistyped field is a bad_request.
+template <class Frame> Frame read_frame(bj::value const& v)
 {
-    auto const* v = frame.if_contains(name);
-    if (!v || v->is_null())
-        return std::nullopt;
-    boost::system::error_code ec;
-    auto const n = v->is_double() ? 0 : v->to_number<std::int64_t>(ec);
-    if (v->is_double() || ec || n < min)
-        throw bad_request("field '" + std::string(name) + "' must be an integer of at least " +
-                          std::to_string(min));
-    return n;
+    try {
+        return json::read<Frame>(v);
+    } catch (json::read_error const& e) {
+        throw bad_request(e.what());
+    }
 }
 
-std::int64_t room_id_of(bj::object const& frame)
+std::int64_t valid_room_id(std::int64_t id)
 {
-    auto id = optional_integer(frame, "room_id", 1);
-    if (!id)
-        throw bad_request("missing field 'room_id'");
-    return *id;
-}
-
-std::string_view string_field(bj::object const& frame, std::string_view name)
-{
-    auto const* v = frame.if_contains(name);
-    if (!v)
-        throw bad_request("missing field '" + std::string(name) + "'");
-    if (!v->is_string())
-        throw bad_request("field '" + std::string(name) + "' must be a string");
-    return v->get_string();
-}
-
-bool bool_field(bj::object const& frame, std::string_view name)
-{
-    auto const* v = frame.if_contains(name);
-    if (!v)
-        throw bad_request("missing field '" + std::string(name) + "'");
-    if (!v->is_bool())
-        throw bad_request("field '" + std::string(name) + "' must be true or false");
-    return v->get_bool();
+    if (id < 1)
+        throw bad_request("field 'room_id' must be an integer of at least 1");
+    return id;
 }
 
 void send_error(ws::session& s, frame_error const& e)
@@ -99,7 +74,7 @@ net::awaitable<void> connection::on_open(ws::session& s)
 
 net::awaitable<void> connection::on_text(ws::session& s, std::string_view text)
 {
-    auto parsed = json::parse(text);
+    auto const parsed = json::parse(text);
     bj::object const* frame = parsed && parsed->is_object() ? &parsed->get_object() : nullptr;
     bj::string const* type = nullptr;
     if (frame)
@@ -108,12 +83,17 @@ net::awaitable<void> connection::on_text(ws::session& s, std::string_view text)
 
     if (!authenticated_) {
         // Nothing but a well-formed auth frame is accepted first.
+        auto const* token = frame ? frame->if_contains("token") : nullptr;
         if (!type || *type != "auth") {
             s.close(ws::close_code::unauthorized,
                     "the first message must be {\"type\":\"auth\",\"token\":...}");
             co_return;
         }
-        co_await authenticate(s, *frame);
+        if (!token || !token->is_string()) {
+            s.close(ws::close_code::unauthorized, "missing token");
+            co_return;
+        }
+        authenticate(s, token->get_string());
         co_return;
     }
     try {
@@ -121,39 +101,38 @@ net::awaitable<void> connection::on_text(ws::session& s, std::string_view text)
             throw bad_request("message is not a JSON object");
         if (!type)
             throw bad_request("missing field 'type'");
-        if (*type == "message")
-            co_await message(s, *frame);
-        else if (*type == "typing")
-            typing(s, *frame);
-        else if (*type == "join")
-            co_await join(s, *frame);
-        else if (*type == "leave")
-            leave(s, *frame);
-        else if (*type == "ping")
+        // Frames are named before co_await: GCC 12 mishandles temporaries in co_await.
+        if (*type == "message") {
+            auto const m = read_frame<message_frame>(*parsed);
+            co_await message(s, m);
+        } else if (*type == "typing") {
+            typing(s, read_frame<typing_frame>(*parsed));
+        } else if (*type == "join") {
+            auto const j = read_frame<join_frame>(*parsed);
+            co_await join(s, j);
+        } else if (*type == "leave") {
+            leave(s, read_frame<leave_frame>(*parsed));
+        } else if (*type == "ping") {
             s.send_text(events::pong());
-        else if (*type == "auth")
+        } else if (*type == "auth") {
             throw bad_request("already authenticated");
-        else
+        } else {
             throw bad_request(
                 "unknown type '" +
                 std::string(type->subview(0, std::min<std::size_t>(type->size(), 64))) + "'");
+        }
     } catch (frame_error const& e) {
         send_error(s, e);
     }
 }
 
-net::awaitable<void> connection::authenticate(ws::session& s, bj::object const& frame)
+void connection::authenticate(ws::session& s, std::string_view token)
 {
-    auto const* token = frame.if_contains("token");
-    if (!token || !token->is_string()) {
-        s.close(ws::close_code::unauthorized, "missing token");
-        co_return;
-    }
-    auto who = app_->verifier->verify(token->get_string());
+    auto who = app_->verifier->verify(token);
     if (!who) {
         log::info("websocket token refused", {{"reason", who.error().message()}});
         s.close(ws::close_code::unauthorized, "invalid or expired token");
-        co_return;
+        return;
     }
     user_ = std::move(*who);
     authenticated_ = true;
@@ -167,10 +146,12 @@ bool connection::joined(std::int64_t room_id) const
     return rooms_.contains(room_id);
 }
 
-net::awaitable<void> connection::join(ws::session& s, bj::object const& frame)
+net::awaitable<void> connection::join(ws::session& s, join_frame const& frame)
 {
-    auto const room_id = room_id_of(frame);
-    auto const last_seq = optional_integer(frame, "last_seq", 0);
+    auto const room_id = valid_room_id(frame.room_id);
+    auto const last_seq = frame.last_seq;
+    if (last_seq && *last_seq < 0)
+        throw bad_request("field 'last_seq' must be an integer of at least 0");
     auto session = s.shared_from_this();
     std::weak_ptr<room_listener> listener =
         std::static_pointer_cast<room_listener>(shared_from_this());
@@ -231,9 +212,9 @@ void connection::depart(std::uint64_t session_id, std::int64_t room_id)
         announce_departure(room_id);
 }
 
-void connection::leave(ws::session& s, bj::object const& frame)
+void connection::leave(ws::session& s, leave_frame const& frame)
 {
-    auto const room_id = room_id_of(frame);
+    auto const room_id = valid_room_id(frame.room_id);
     bool was_joined;
     {
         std::lock_guard lock(rooms_mutex_);
@@ -245,17 +226,17 @@ void connection::leave(ws::session& s, bj::object const& frame)
     s.send_text(events::left(room_id));
 }
 
-net::awaitable<void> connection::message(ws::session& s, bj::object const& frame)
+net::awaitable<void> connection::message(ws::session& s, message_frame const& frame)
 {
-    auto const room_id = room_id_of(frame);
-    auto const client_id = string_field(frame, "client_id");
-    auto const id_chars = utf8_length(client_id);
+    auto const room_id = valid_room_id(frame.room_id);
+    std::string_view const client_id = frame.client_id;
+    auto const id_chars = text::utf8_length(client_id);
     if (!id_chars || *id_chars < 1 || *id_chars > max_client_id_chars ||
-        has_control_characters(client_id))
+        text::has_control_characters(client_id))
         throw frame_error{"bad_request", "client_id must be 1-64 printable characters", room_id};
-    auto const content = string_field(frame, "content");
-    auto const chars = utf8_length(content);
-    if (!chars || *chars < 1 || *chars > max_content_chars || is_blank(content))
+    std::string_view const content = frame.content;
+    auto const chars = text::utf8_length(content);
+    if (!chars || *chars < 1 || *chars > max_content_chars || text::is_blank(content))
         throw frame_error{"bad_request", "content must be 1-4000 characters of text", room_id,
                           std::string(client_id)};
     if (!joined(room_id))
@@ -289,10 +270,10 @@ net::awaitable<void> connection::message(ws::session& s, bj::object const& frame
     s.send_text(events::ack(result.message, result.outcome == post_result::duplicate));
 }
 
-void connection::typing(ws::session& s, bj::object const& frame)
+void connection::typing(ws::session& s, typing_frame const& frame)
 {
-    auto const room_id = room_id_of(frame);
-    auto const is_typing = bool_field(frame, "is_typing");
+    auto const room_id = valid_room_id(frame.room_id);
+    auto const is_typing = frame.is_typing;
     if (!joined(room_id))
         throw frame_error{"not_joined", "join the room before typing in it", room_id};
     auto const now = clock::now();
@@ -306,8 +287,10 @@ void connection::typing(ws::session& s, bj::object const& frame)
     } else {
         last_typing_.erase(room_id);
     }
+    // Everyone in the room but the typist.
     app_->hub.publish(room_id,
-                      events::user_typing(room_id, user_->user_id, user_->username, is_typing));
+                      events::user_typing(room_id, user_->user_id, user_->username, is_typing),
+                      {.skip_user = user_->user_id});
 }
 
 void connection::on_close(ws::session& s, ws::close_code)
@@ -334,19 +317,6 @@ void connection::evicted(std::int64_t room_id)
     }
     if (auto s = session_.lock())
         s->send_text(events::left(room_id, "removed"));
-}
-
-void evict_user(chat_state& app, std::int64_t room_id, std::int64_t user_id)
-{
-    app.hub.evict(room_id, user_id);
-    std::string username;
-    for (auto const& u : app.presence->online(room_id))
-        if (u.user_id == user_id)
-            username = u.username;
-    if (app.presence->remove_all(room_id, user_id)) {
-        app.hub.publish(room_id, events::user_left(room_id, user_id, username));
-        app.hub.publish(room_id, events::online_users(room_id, app.presence->online(room_id)));
-    }
 }
 
 } // namespace parley::chat_app

@@ -17,7 +17,6 @@ std::string new_message(message_record const& m);
 std::string user_joined(std::int64_t room_id, std::int64_t user_id, std::string_view username);
 std::string user_left(std::int64_t room_id, std::int64_t user_id, std::string_view username);
 std::string online_users(std::int64_t room_id, std::vector<online_user> const& users);
-// Starts with {"type":"user_typing","user_id":N, so delivery can skip the typist (room_hub.cpp).
 std::string user_typing(std::int64_t room_id, std::int64_t user_id, std::string_view username,
                         bool is_typing);
 

@@ -1,6 +1,6 @@
 #include "chat/realtime/presence.hpp"
 
-#include "chat/text.hpp"
+#include "parley/time/utc.hpp"
 
 #include <algorithm>
 #include <mutex>
@@ -22,7 +22,7 @@ public:
             ++it->sessions;
             return false;
         }
-        users.push_back({online_user{user_id, std::string(username), iso_now()}, 1});
+        users.push_back({online_user{user_id, std::string(username), utc_timestamp_ms()}, 1});
         return true;
     }
 

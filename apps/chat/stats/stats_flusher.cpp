@@ -38,17 +38,9 @@ std::size_t stats_flusher::pending_users() const
 
 void stats_flusher::start()
 {
-    auto on_done = [](std::exception_ptr e) {
-        if (e) {
-            try {
-                std::rethrow_exception(e);
-            } catch (std::exception const& ex) {
-                log::error("stats flusher stopped", {{"error", ex.what()}});
-            }
-        }
-    };
     net::co_spawn(
-        timer_.get_executor(), [self = shared_from_this()] { return self->loop(); }, on_done);
+        timer_.get_executor(), [self = shared_from_this()] { return self->loop(); },
+        log::on_failure{"stats flusher stopped"});
 }
 
 net::awaitable<void> stats_flusher::loop()

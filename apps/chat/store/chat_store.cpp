@@ -1,6 +1,6 @@
 #include "chat/store/chat_store.hpp"
 
-#include "chat/text.hpp"
+#include "parley/time/utc.hpp"
 
 #include <algorithm>
 #include <string>
@@ -111,7 +111,7 @@ net::awaitable<std::optional<room>> chat_store::visible_room(std::int64_t id,
 
 net::awaitable<std::optional<room>> chat_store::create_room(new_room n)
 {
-    auto now = iso_now();
+    auto now = utc_timestamp_ms();
     auto create = [&](store::connection& c) -> std::optional<room> {
         if (!n.is_private && c.query_one("SELECT 1 FROM rooms WHERE is_private = 0 AND "
                                          "lower(name) = lower($1)",
@@ -169,7 +169,7 @@ net::awaitable<std::vector<message_record>> chat_store::messages(std::int64_t ro
 
 net::awaitable<bool> chat_store::add_member(std::int64_t room_id, std::int64_t user_id)
 {
-    auto now = iso_now();
+    auto now = utc_timestamp_ms();
     auto add = [&](store::connection& c) {
         return c.execute(
                    "INSERT INTO room_members (room_id, user_id, added_at) VALUES ($1, $2, $3) "
