@@ -14,7 +14,7 @@ if [ "${1:-}" = --install ]; then
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
   fi
-  echo "npm packages: $(ls node_modules | wc -l) installed (node $(node --version))"
+  echo "npm packages installed (node $(node --version), npm $(npm --version))"
   exit 0
 fi
 exec node --test --test-reporter=spec "${files[@]}"
