@@ -20,7 +20,8 @@ RUN cmake --preset default -DPARLEY_CHECK_HEADERS=OFF \
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libboost-json1.81.0 libboost-url1.81.0 libssl3 libsqlite3-0 libargon2-1 libpq5 \
+      libboost-json1.81.0 libboost-url1.81.0 libboost-context1.81.0 libssl3 libsqlite3-0 \
+      libargon2-1 libpq5 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /usr/local/bin/
 COPY assets/ /usr/share/parley/assets/

@@ -273,8 +273,9 @@ for (const overlay of overlays) {
         const env = envValues(objects, d);
         const h = hpaFor(objects, d);
         const most = Math.max(d.spec.replicas, h ? h.spec.maxReplicas : 0);
+        if (!stateful.includes(name)) return;
         if (String(d.spec.replicas) !== env.PARLEY_REPLICAS) fail(`PARLEY_REPLICAS=${env.PARLEY_REPLICAS}, replicas ${d.spec.replicas}`);
-        if (!stateful.includes(name) || most <= 1) return;
+        if (most <= 1) return;
         const url = env[`PARLEY_${name.toUpperCase()}_DATABASE_URL`];
         if (!/^postgres(ql)?:\/\//.test(url || '')) fail(`up to ${most} replicas on ${url || 'the default SQLite file'}`);
         if (name === 'chat' && !/^redis:\/\//.test(env.PARLEY_BUS_URL || '')) fail(`up to ${most} replicas on the bus ${env.PARLEY_BUS_URL || '(in-process)'}`);
