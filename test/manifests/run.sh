@@ -6,6 +6,8 @@
 set -euo pipefail
 files=()
 for f in "$@"; do [ -e "$f" ] && files+=("$(realpath "$f")") || files+=("$f"); done
+# KUBECTL=path/to/kubectl renders with that one alone (relative to where run.sh was called).
+if [ -n "${KUBECTL:-}" ] && [ -e "$KUBECTL" ]; then KUBECTL=$(realpath "$KUBECTL"); export KUBECTL; fi
 cd "$(dirname "$0")"
 for tool in node npm; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: scripts/setup.sh test installs it" >&2; exit 1; }
