@@ -23,7 +23,10 @@ namespace parley {
 struct runtime_options {
     std::size_t io_threads = 1;
     std::size_t worker_threads = 2;
-    // After SIGTERM: how long stop hooks (closing sessions, draining requests) may take.
+    // After SIGTERM: how long the service keeps serving normally while reporting not ready
+    // (load balancers move away), before the stop hooks run.
+    std::chrono::milliseconds drain_delay{0};
+    // Then how long stop hooks (closing sessions, draining requests) may take.
     std::chrono::milliseconds shutdown_deadline{10'000};
     bool handle_signals = true; // tests run several runtimes in one process and stop them directly
 };
@@ -53,10 +56,12 @@ public:
     void on_stop(std::function<net::awaitable<void>()> hook);
 
     // Runs the I/O threads (the calling thread is one of them) until stop() completes; returns
-    // the process exit code: 0 after a graceful stop.
+    // the process exit code: 0 after a graceful stop, 1 when the stop hooks missed the deadline.
     int run();
-    // Begins the graceful stop (thread-safe, idempotent): stop hooks, then the event loop ends.
+    // Begins the graceful stop (thread-safe, idempotent): the drain delay, the stop hooks, then
+    // the event loop ends.
     void stop();
+    // True from the start of the stop: readiness answers "draining".
     bool stopping() const noexcept;
 
 private:

@@ -16,6 +16,7 @@ runtime_options runtime_options_from(config const& cfg)
     o.worker_threads =
         static_cast<std::size_t>(cfg.integer({"PARLEY_WORKER_THREADS"}, cores, 1, 256));
     o.shutdown_deadline = cfg.duration({"PARLEY_SHUTDOWN_TIMEOUT"}, std::chrono::seconds(10));
+    o.drain_delay = cfg.duration({"PARLEY_DRAIN_DELAY"}, std::chrono::milliseconds(0));
     return o;
 }
 
@@ -31,6 +32,11 @@ http::server_options server_options_from(config const& cfg, service_info const& 
     o.max_body_bytes = cfg.bytes({"PARLEY_MAX_BODY_BYTES"}, o.max_body_bytes);
     o.request_timeout = cfg.duration({"PARLEY_REQUEST_TIMEOUT"}, o.request_timeout);
     o.idle_timeout = cfg.duration({"PARLEY_IDLE_TIMEOUT"}, o.idle_timeout);
+    o.max_connections = static_cast<std::size_t>(cfg.integer(
+        {"PARLEY_MAX_CONNECTIONS"}, static_cast<std::int64_t>(o.max_connections), 1, 10'000'000));
+    o.max_connections_per_address = static_cast<std::size_t>(cfg.integer(
+        {"PARLEY_MAX_CONNECTIONS_PER_ADDRESS"},
+        static_cast<std::int64_t>(info.default_max_connections_per_address), 0, 10'000'000));
     return o;
 }
 
@@ -46,7 +52,9 @@ int run_service(service_info info, std::function<void(service&)> setup)
         rt = std::make_unique<runtime>(runtime_options_from(cfg));
         server = std::make_unique<http::server>(*rt, server_options_from(cfg, info));
         expose_instance(*server, info.name); // first: its middleware counts every request
-        service svc{cfg, *rt, *server, info};
+        auto ready = std::make_shared<readiness>();
+        expose_readiness(*server, *rt, ready);
+        service svc{cfg, *rt, *server, info, *ready};
         setup(svc);
         server->listen();
     } catch (config_error const& e) {
