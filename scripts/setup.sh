@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
-  libssl-dev libsqlite3-dev libargon2-dev libpq-dev
+  libssl-dev libsqlite3-dev libargon2-dev libpq-dev libhiredis-dev
   curl ca-certificates
 )
 # Extra groups: `setup.sh test` adds what the test suite starts (servers, browser).
@@ -17,6 +17,8 @@ for group in "$@"; do
       # when missing (a machine may already have Node from another source, e.g. NodeSource,
       # whose nodejs package conflicts with Debian's npm).
       packages+=(chromium clang-format)
+      # The Redis bus tests start their own redis-server (no system service is used).
+      packages+=(redis-server)
       command -v node >/dev/null || packages+=(nodejs)
       command -v npm >/dev/null || packages+=(npm)
       ;;
