@@ -248,8 +248,8 @@ net::awaitable<error_code> connection::connect_and_handshake()
     if (!ec) {
         targets.emplace_back(ip, where_.port);
     } else {
-        auto [rec, results] =
-            co_await resolver_.async_resolve(where_.host, std::to_string(where_.port), use_tuple);
+        auto const service = std::to_string(where_.port);
+        auto [rec, results] = co_await resolver_.async_resolve(where_.host, service, use_tuple);
         if (rec)
             co_return rec;
         for (auto const& r : results)
