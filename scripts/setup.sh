@@ -16,7 +16,9 @@ for group in "$@"; do
       # The browser tests: Debian's Chromium, driven by npm playwright-core. Node.js and npm only
       # when missing (a machine may already have Node from another source, e.g. NodeSource,
       # whose nodejs package conflicts with Debian's npm).
-      packages+=(chromium clang-format)
+      # fontconfig (fc-list) and DejaVu: the browser tests check that every character on the
+      # page has a glyph in an installed font.
+      packages+=(chromium clang-format fontconfig fonts-dejavu-core)
       # The Redis bus tests start their own redis-server (no system service is used).
       packages+=(redis-server)
       command -v node >/dev/null || packages+=(nodejs)

@@ -1,10 +1,10 @@
-#include "text.hpp"
+#include "chat/text.hpp"
 
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 std::optional<std::size_t> utf8_length(std::string_view s)
 {
@@ -75,4 +75,4 @@ std::string iso_now()
     return buf;
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 // The number of characters (code points) when `s` is valid UTF-8 (no overlong forms, no
 // surrogates, nothing past U+10FFFF), else nothing.
@@ -21,4 +21,4 @@ bool has_control_characters(std::string_view s);
 // Now as ISO 8601 UTC with milliseconds: "2026-11-26T09:41:07.123Z".
 std::string iso_now();
 
-} // namespace parley::chat
+} // namespace parley::chat_app

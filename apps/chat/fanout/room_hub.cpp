@@ -1,9 +1,9 @@
-#include "fanout/room_hub.hpp"
+#include "chat/fanout/room_hub.hpp"
 
 #include <algorithm>
 #include <charconv>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 namespace {
 
@@ -143,4 +143,4 @@ std::size_t room_hub::local_sessions(std::int64_t room_id) const
     return it->second.state->members->size();
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

@@ -18,7 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 // Told when the hub removes its session from a room on its own (the user lost membership).
 class room_listener {
@@ -74,4 +74,4 @@ private:
     std::unordered_map<std::int64_t, entry> rooms_;
 };
 
-} // namespace parley::chat
+} // namespace parley::chat_app

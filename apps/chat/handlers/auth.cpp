@@ -1,9 +1,9 @@
-#include "handlers/handlers.hpp"
+#include "chat/handlers/handlers.hpp"
 #include "parley/http/error.hpp"
 
-namespace parley::chat {
+namespace parley::chat_app {
 
-auth::identity const& require_user(chat_app& app, http::request_context& ctx,
+auth::identity const& require_user(chat_state& app, http::request_context& ctx,
                                    std::optional<auth::identity>& slot)
 {
     auto token = ctx.bearer_token();
@@ -16,7 +16,7 @@ auth::identity const& require_user(chat_app& app, http::request_context& ctx,
     return *slot;
 }
 
-auth::identity const* optional_user(chat_app& app, http::request_context& ctx,
+auth::identity const* optional_user(chat_state& app, http::request_context& ctx,
                                     std::optional<auth::identity>& slot)
 {
     auto token = ctx.bearer_token();
@@ -29,7 +29,7 @@ auth::identity const* optional_user(chat_app& app, http::request_context& ctx,
     return &*slot;
 }
 
-net::awaitable<room> room_or_404(chat_app& app, std::int64_t id, auth::identity const* viewer)
+net::awaitable<room> room_or_404(chat_state& app, std::int64_t id, auth::identity const* viewer)
 {
     auto r = co_await app.rooms.visible_room(id, viewer);
     if (!r)
@@ -37,4 +37,4 @@ net::awaitable<room> room_or_404(chat_app& app, std::int64_t id, auth::identity 
     co_return std::move(*r);
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

@@ -1,10 +1,10 @@
-#include "handlers/handlers.hpp"
+#include "chat/handlers/handlers.hpp"
+#include "chat/realtime/connection.hpp"
 #include "parley/http/error.hpp"
-#include "realtime/connection.hpp"
 
 #include <boost/json/array.hpp>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 namespace {
 
@@ -18,7 +18,7 @@ void check_may_manage(room const& r, auth::identity const& user)
 
 } // namespace
 
-net::awaitable<http::response> add_member(chat_app& app, http::request_context& ctx)
+net::awaitable<http::response> add_member(chat_state& app, http::request_context& ctx)
 {
     std::optional<auth::identity> slot;
     auto const& user = require_user(app, ctx, slot);
@@ -35,7 +35,7 @@ net::awaitable<http::response> add_member(chat_app& app, http::request_context& 
                             {"user_id", member}});
 }
 
-net::awaitable<http::response> remove_member(chat_app& app, http::request_context& ctx)
+net::awaitable<http::response> remove_member(chat_state& app, http::request_context& ctx)
 {
     std::optional<auth::identity> slot;
     auto const& user = require_user(app, ctx, slot);
@@ -52,7 +52,7 @@ net::awaitable<http::response> remove_member(chat_app& app, http::request_contex
         boost::json::object{{"message", "Member removed"}, {"room_id", r.id}, {"user_id", member}});
 }
 
-net::awaitable<http::response> list_members(chat_app& app, http::request_context& ctx)
+net::awaitable<http::response> list_members(chat_state& app, http::request_context& ctx)
 {
     std::optional<auth::identity> slot;
     auto const& user = require_user(app, ctx, slot);
@@ -64,4 +64,4 @@ net::awaitable<http::response> list_members(chat_app& app, http::request_context
     co_return http::json(boost::json::object{{"room_id", r.id}, {"members", std::move(out)}});
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

@@ -1,13 +1,13 @@
-#include "handlers/handlers.hpp"
+#include "chat/handlers/handlers.hpp"
 #include "parley/http/error.hpp"
 
 #include <boost/json/array.hpp>
 #include <limits>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 // GET /rooms/{id}/messages?limit=50&before=<seq>&after=<seq>
-net::awaitable<http::response> list_messages(chat_app& app, http::request_context& ctx)
+net::awaitable<http::response> list_messages(chat_state& app, http::request_context& ctx)
 {
     std::optional<auth::identity> slot;
     auto const* viewer = optional_user(app, ctx, slot);
@@ -24,4 +24,4 @@ net::awaitable<http::response> list_messages(chat_app& app, http::request_contex
     co_return http::json(out);
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

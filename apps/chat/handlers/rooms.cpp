@@ -1,11 +1,11 @@
-#include "handlers/handlers.hpp"
+#include "chat/handlers/handlers.hpp"
+#include "chat/text.hpp"
 #include "parley/http/error.hpp"
 #include "parley/json/json.hpp"
-#include "text.hpp"
 
 #include <boost/json/array.hpp>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 namespace {
 
@@ -18,7 +18,7 @@ BOOST_DESCRIBE_STRUCT(create_room_body, (), (name, description, is_private))
 
 } // namespace
 
-net::awaitable<http::response> list_rooms(chat_app& app, http::request_context& ctx)
+net::awaitable<http::response> list_rooms(chat_state& app, http::request_context& ctx)
 {
     std::optional<auth::identity> slot;
     auto const* viewer = optional_user(app, ctx, slot);
@@ -29,7 +29,7 @@ net::awaitable<http::response> list_rooms(chat_app& app, http::request_context& 
     co_return http::json(out);
 }
 
-net::awaitable<http::response> create_room(chat_app& app, http::request_context& ctx)
+net::awaitable<http::response> create_room(chat_state& app, http::request_context& ctx)
 {
     std::optional<auth::identity> slot;
     auto const& user = require_user(app, ctx, slot);
@@ -50,15 +50,19 @@ net::awaitable<http::response> create_room(chat_app& app, http::request_context&
                    .description = description,
                    .is_private = body.is_private.value_or(false),
                    .created_by = user.user_id};
+    auto const name = fresh.name;
     auto create = app.rooms.create_room(std::move(fresh));
-    auto r = co_await std::move(create);
+    auto created = co_await std::move(create);
+    if (!created)
+        throw http::conflict("A public room named \"" + name + "\" already exists");
+    auto const& r = *created;
     app.stats->room_created(user.user_id);
     co_return http::json(
         http::status::created,
         boost::json::object{{"message", "Room created successfully"}, {"room", to_json(r)}});
 }
 
-net::awaitable<http::response> get_room(chat_app& app, http::request_context& ctx)
+net::awaitable<http::response> get_room(chat_state& app, http::request_context& ctx)
 {
     std::optional<auth::identity> slot;
     auto const* viewer = optional_user(app, ctx, slot);
@@ -66,7 +70,7 @@ net::awaitable<http::response> get_room(chat_app& app, http::request_context& ct
     co_return http::json(to_json(r));
 }
 
-net::awaitable<http::response> online_users(chat_app& app, http::request_context& ctx)
+net::awaitable<http::response> online_users(chat_state& app, http::request_context& ctx)
 {
     std::optional<auth::identity> slot;
     auto const* viewer = optional_user(app, ctx, slot);
@@ -78,4 +82,4 @@ net::awaitable<http::response> online_users(chat_app& app, http::request_context
     co_return http::json(out);
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

@@ -1,14 +1,14 @@
-#include "realtime/connection.hpp"
+#include "chat/realtime/connection.hpp"
 
+#include "chat/realtime/events.hpp"
+#include "chat/text.hpp"
 #include "parley/json/json.hpp"
 #include "parley/log/log.hpp"
-#include "realtime/events.hpp"
-#include "text.hpp"
 
 #include <boost/json/value.hpp>
 #include <string>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 namespace {
 
@@ -83,7 +83,7 @@ void send_error(ws::session& s, frame_error const& e)
 net::awaitable<void> connection::on_open(ws::session& s)
 {
     session_ = s.weak_from_this();
-    auth_timer_ = std::make_shared<net::steady_timer>(app_.executor, app_.settings.auth_timeout);
+    auth_timer_ = std::make_shared<net::steady_timer>(app_->executor, app_->settings.auth_timeout);
     std::weak_ptr<ws::session> session = s.shared_from_this();
     std::weak_ptr<connection> self = shared_from_this();
     auth_timer_->async_wait([session, self](boost::system::error_code ec) {
@@ -149,7 +149,7 @@ net::awaitable<void> connection::authenticate(ws::session& s, bj::object const& 
         s.close(ws::close_code::unauthorized, "missing token");
         co_return;
     }
-    auto who = app_.verifier->verify(token->get_string());
+    auto who = app_->verifier->verify(token->get_string());
     if (!who) {
         log::info("websocket token refused", {{"reason", who.error().message()}});
         s.close(ws::close_code::unauthorized, "invalid or expired token");
@@ -174,7 +174,7 @@ net::awaitable<void> connection::join(ws::session& s, bj::object const& frame)
     auto session = s.shared_from_this();
     std::weak_ptr<room_listener> listener =
         std::static_pointer_cast<room_listener>(shared_from_this());
-    auto& app = app_;
+    auto& app = *app_;
     auto const user_id = user_->user_id;
     // In commit order (see store/message_writer.hpp): what was missed, then live events. The
     // session is in the room before `joined` goes out, so that events not sequenced by the
@@ -193,9 +193,9 @@ net::awaitable<void> connection::join(ws::session& s, bj::object const& frame)
         join_op op{.room_id = room_id,
                    .user = *user_,
                    .last_seq = last_seq,
-                   .max_replay = app_.settings.max_replay,
+                   .max_replay = app_->settings.max_replay,
                    .attach = attach};
-        auto pending = app_.writer->submit(std::move(op));
+        auto pending = app_->writer->submit(std::move(op));
         auto written = co_await std::move(pending);
         result = std::get<join_result>(std::move(written));
     } catch (std::exception const& e) {
@@ -210,24 +210,24 @@ net::awaitable<void> connection::join(ws::session& s, bj::object const& frame)
         std::lock_guard lock(rooms_mutex_);
         first = rooms_.insert(room_id).second;
     }
-    if (first && app_.presence->add(room_id, user_id, user_->username)) {
-        app_.hub.publish(room_id, events::user_joined(room_id, user_id, user_->username));
-        app_.hub.publish(room_id, events::online_users(room_id, app_.presence->online(room_id)));
+    if (first && app_->presence->add(room_id, user_id, user_->username)) {
+        app_->hub.publish(room_id, events::user_joined(room_id, user_id, user_->username));
+        app_->hub.publish(room_id, events::online_users(room_id, app_->presence->online(room_id)));
     } else {
-        s.send_text(events::online_users(room_id, app_.presence->online(room_id)));
+        s.send_text(events::online_users(room_id, app_->presence->online(room_id)));
     }
 }
 
 void connection::announce_departure(std::int64_t room_id)
 {
-    app_.hub.publish(room_id, events::user_left(room_id, user_->user_id, user_->username));
-    app_.hub.publish(room_id, events::online_users(room_id, app_.presence->online(room_id)));
+    app_->hub.publish(room_id, events::user_left(room_id, user_->user_id, user_->username));
+    app_->hub.publish(room_id, events::online_users(room_id, app_->presence->online(room_id)));
 }
 
 void connection::depart(std::uint64_t session_id, std::int64_t room_id)
 {
-    app_.hub.leave(room_id, session_id);
-    if (app_.presence->remove(room_id, user_->user_id))
+    app_->hub.leave(room_id, session_id);
+    if (app_->presence->remove(room_id, user_->user_id))
         announce_departure(room_id);
 }
 
@@ -261,7 +261,7 @@ net::awaitable<void> connection::message(ws::session& s, bj::object const& frame
     if (!joined(room_id))
         throw frame_error{"not_joined", "join the room before sending to it", room_id,
                           std::string(client_id)};
-    if (auto wait = app_.limiter.acquire(user_->user_id); wait.count() > 0) {
+    if (auto wait = app_->limiter.acquire(user_->user_id); wait.count() > 0) {
         s.send_text(events::error({.code = "rate_limited",
                                    .message = "too many messages; slow down",
                                    .room_id = room_id,
@@ -276,7 +276,7 @@ net::awaitable<void> connection::message(ws::session& s, bj::object const& frame
                .client_id = std::string(client_id)};
     post_result result;
     try {
-        auto pending = app_.writer->submit(std::move(op));
+        auto pending = app_->writer->submit(std::move(op));
         auto written = co_await std::move(pending);
         result = std::get<post_result>(std::move(written));
     } catch (std::exception const& e) {
@@ -299,15 +299,15 @@ void connection::typing(ws::session& s, bj::object const& frame)
     if (is_typing) {
         auto [it, fresh] = last_typing_.try_emplace(room_id, now);
         if (!fresh) {
-            if (now - it->second < app_.settings.typing_interval)
+            if (now - it->second < app_->settings.typing_interval)
                 return; // throttled: the others already know
             it->second = now;
         }
     } else {
         last_typing_.erase(room_id);
     }
-    app_.hub.publish(room_id,
-                     events::user_typing(room_id, user_->user_id, user_->username, is_typing));
+    app_->hub.publish(room_id,
+                      events::user_typing(room_id, user_->user_id, user_->username, is_typing));
 }
 
 void connection::on_close(ws::session& s, ws::close_code)
@@ -336,7 +336,7 @@ void connection::evicted(std::int64_t room_id)
         s->send_text(events::left(room_id, "removed"));
 }
 
-void evict_user(chat_app& app, std::int64_t room_id, std::int64_t user_id)
+void evict_user(chat_state& app, std::int64_t room_id, std::int64_t user_id)
 {
     app.hub.evict(room_id, user_id);
     std::string username;
@@ -349,4 +349,4 @@ void evict_user(chat_app& app, std::int64_t room_id, std::int64_t user_id)
     }
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

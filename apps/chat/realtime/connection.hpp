@@ -3,7 +3,7 @@
 // time (ws::handler's contract); room events reach the session through the room hub, not here.
 #pragma once
 
-#include "chat_app.hpp"
+#include "chat/state.hpp"
 #include "parley/auth/identity.hpp"
 #include "parley/ws/session.hpp"
 
@@ -17,13 +17,13 @@
 #include <unordered_map>
 #include <unordered_set>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 class connection final : public ws::handler,
                          public room_listener,
                          public std::enable_shared_from_this<connection> {
 public:
-    explicit connection(chat_app& app) : app_(app) {}
+    explicit connection(std::shared_ptr<chat_state> app) : app_(std::move(app)) {}
 
     net::awaitable<void> on_open(ws::session& s) override;
     net::awaitable<void> on_text(ws::session& s, std::string_view message) override;
@@ -42,7 +42,7 @@ private:
     void depart(std::uint64_t session_id, std::int64_t room_id);
     void announce_departure(std::int64_t room_id);
 
-    chat_app& app_;
+    std::shared_ptr<chat_state> app_;
     std::optional<auth::identity> user_; // set once by the auth frame
     std::atomic<bool> authenticated_{false};
     std::weak_ptr<ws::session> session_;
@@ -52,12 +52,12 @@ private:
     std::unordered_map<std::int64_t, clock::time_point> last_typing_;
 };
 
-} // namespace parley::chat
+} // namespace parley::chat_app
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 // Removes the user's live sessions from the room (after losing membership): each gets a `left`
 // frame with reason "removed", and the room hears user_left / online_users.
-void evict_user(chat_app& app, std::int64_t room_id, std::int64_t user_id);
+void evict_user(chat_state& app, std::int64_t room_id, std::int64_t user_id);
 
-} // namespace parley::chat
+} // namespace parley::chat_app

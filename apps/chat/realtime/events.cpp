@@ -1,11 +1,11 @@
-#include "realtime/events.hpp"
+#include "chat/realtime/events.hpp"
 
 #include "parley/json/json.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
-namespace parley::chat::events {
+namespace parley::chat_app::events {
 
 namespace bj = boost::json;
 
@@ -133,4 +133,4 @@ std::string error(error_info const& e)
     return json::serialize(o);
 }
 
-} // namespace parley::chat::events
+} // namespace parley::chat_app::events

@@ -1,16 +1,16 @@
 // The JSON frames of the real-time protocol (docs/protocol.md), serialized once each.
 #pragma once
 
+#include "chat/realtime/presence.hpp"
+#include "chat/store/records.hpp"
 #include "parley/auth/identity.hpp"
-#include "realtime/presence.hpp"
-#include "store/records.hpp"
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace parley::chat::events {
+namespace parley::chat_app::events {
 
 // Broadcast to a room (bus payloads).
 std::string new_message(message_record const& m);
@@ -37,4 +37,4 @@ struct error_info {
 };
 std::string error(error_info const& e);
 
-} // namespace parley::chat::events
+} // namespace parley::chat_app::events

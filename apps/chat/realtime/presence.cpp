@@ -1,12 +1,12 @@
-#include "realtime/presence.hpp"
+#include "chat/realtime/presence.hpp"
 
-#include "text.hpp"
+#include "chat/text.hpp"
 
 #include <algorithm>
 #include <mutex>
 #include <unordered_map>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 namespace {
 
@@ -81,4 +81,4 @@ std::unique_ptr<presence> make_local_presence()
     return std::make_unique<local_presence>();
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

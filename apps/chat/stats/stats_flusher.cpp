@@ -1,4 +1,4 @@
-#include "stats/stats_flusher.hpp"
+#include "chat/stats/stats_flusher.hpp"
 
 #include "parley/json/json.hpp"
 #include "parley/log/log.hpp"
@@ -6,7 +6,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 stats_flusher::stats_flusher(net::any_io_executor executor, stats_options options)
     : options_(std::move(options)),
@@ -125,4 +125,4 @@ net::awaitable<bool> stats_flusher::flush()
     co_return ok;
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

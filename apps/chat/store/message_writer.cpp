@@ -1,11 +1,11 @@
-#include "store/message_writer.hpp"
+#include "chat/store/message_writer.hpp"
 
-#include "text.hpp"
+#include "chat/text.hpp"
 
 #include <algorithm>
 #include <unordered_map>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 namespace {
 
@@ -124,4 +124,4 @@ std::vector<write_result> process_writes(store::connection& c, std::span<write_o
     return results;
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

@@ -1,6 +1,6 @@
-#include "store/records.hpp"
+#include "chat/store/records.hpp"
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 room room_from(store::row const& r)
 {
@@ -62,4 +62,4 @@ boost::json::object to_json(message_record const& m)
     return o;
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

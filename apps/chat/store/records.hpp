@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 struct room {
     std::int64_t id = 0;
@@ -46,4 +46,4 @@ message_record message_from(store::row const& r);
 boost::json::object to_json(room const& r);
 boost::json::object to_json(message_record const& m);
 
-} // namespace parley::chat
+} // namespace parley::chat_app

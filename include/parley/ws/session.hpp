@@ -8,9 +8,11 @@
 //           co_return;
 //       }
 //   };
-//   router.websocket("/echo", [](http::request_context&) { return std::make_shared<echo>(); });
+//   auto accept = [](http::request_context&) { return std::make_shared<echo>(); };
+//   router.upgrade("/echo", ws::endpoint(accept));
 #pragma once
 
+#include "parley/http/upgrade.hpp"
 #include "parley/net.hpp"
 #include "parley/ws/close_code.hpp"
 #include "parley/ws/frame.hpp"
@@ -80,5 +82,10 @@ public:
 // Runs before the handshake with the upgrade request: throw http::error to refuse (401, 403 ...),
 // or return the handler that serves this session.
 using accept_handler = std::function<std::shared_ptr<handler>(http::request_context&)>;
+
+// The upgrade route of a WebSocket endpoint (router.upgrade("/ws", ws::endpoint(accept))): the
+// opening handshake (400/426 for a bad one, 403 for an Origin not allowed), then `accept`, then
+// a session per connection.
+http::upgrade_handler endpoint(accept_handler accept, session_options options = {});
 
 } // namespace parley::ws

@@ -1,14 +1,15 @@
-#include "chat_app.hpp"
+#include "chat/setup.hpp"
 
+#include "chat/realtime/events.hpp"
+#include "chat/routes.hpp"
+#include "chat/state.hpp"
 #include "parley/auth/keys_config.hpp"
 #include "parley/log/log.hpp"
 #include "parley/ws/flush_scope.hpp"
-#include "realtime/events.hpp"
-#include "routes.hpp"
 
 #include <filesystem>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 namespace {
 
@@ -50,7 +51,7 @@ std::string database_url(config const& cfg)
 
 // After each group commit, in commit order: publish the new messages, count them, and attach the
 // joins (replay, then subscribe) at their place in the sequence.
-message_writer::committed_fn publish_committed(chat_app& app)
+message_writer::committed_fn publish_committed(chat_state& app)
 {
     return [&app](std::span<write_op> ops, std::span<write_result> results) {
         // Everything this batch sends to one session leaves in one write: under load batches
@@ -73,7 +74,7 @@ message_writer::committed_fn publish_committed(chat_app& app)
 
 } // namespace
 
-chat_app::chat_app(service& svc)
+chat_state::chat_state(service& svc)
     : settings(settings_from(svc.config)), executor(svc.runtime.executor()),
       db(store::database::open(database_url(svc.config))), rooms(db), bus(bus::make_local_bus()),
       hub(*bus), presence(make_local_presence()),
@@ -94,16 +95,15 @@ chat_app::chat_app(service& svc)
                                     store::batcher_options{.max_batch = settings.max_batch});
 }
 
-chat_app::~chat_app() = default;
+chat_state::~chat_state() = default;
 
 void setup(service& svc)
 {
-    auto app = std::make_shared<chat_app>(svc);
-    add_routes(svc.server.routes(), *app);
-    app->stats->start();
-    // The stop hook owns the app: it lives until the runtime is gone.
-    svc.runtime.on_stop([app] { return app->stats->stop(); });
-    log::info("chat ready", {{"database", std::string(app->db.backend_name())}});
+    auto state = std::make_shared<chat_state>(svc);
+    add_routes(svc.server.routes(), state);
+    state->stats->start();
+    svc.runtime.on_stop([state] { return state->stats->stop(); });
+    log::info("chat ready", {{"database", std::string(state->db.backend_name())}});
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app
