@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
-  libssl-dev libsqlite3-dev libargon2-dev libpq-dev
+  libssl-dev libsqlite3-dev libargon2-dev libpq-dev libhiredis-dev
   curl ca-certificates
 )
 # Extra groups: `setup.sh test` adds what the test suite starts (servers, browser).
@@ -20,6 +20,8 @@ for group in "$@"; do
       # fontconfig (fc-list) and DejaVu: the browser tests check that every character on the
       # page has a glyph in an installed font.
       packages+=(chromium clang-format fontconfig fonts-dejavu-core)
+      # The Redis bus tests start their own redis-server (no system service is used).
+      packages+=(redis-server)
       command -v node >/dev/null || packages+=(nodejs)
       command -v npm >/dev/null || packages+=(npm)
       # The manifest tests (test/manifests/): kubectl renders the kustomizations, the config test
