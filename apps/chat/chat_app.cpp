@@ -2,6 +2,7 @@
 
 #include "parley/auth/keys_config.hpp"
 #include "parley/log/log.hpp"
+#include "parley/store/from_config.hpp"
 #include "parley/ws/flush_scope.hpp"
 #include "realtime/events.hpp"
 #include "routes.hpp"
@@ -41,13 +42,6 @@ ws::session_options ws_options_from(config const& cfg)
     return o;
 }
 
-std::string database_url(config const& cfg)
-{
-    auto const dir = cfg.string({"PARLEY_DATA_DIR"}, "var");
-    return cfg.string({"PARLEY_CHAT_DATABASE_URL"},
-                      (std::filesystem::path(dir) / "chat.db").string());
-}
-
 // After each group commit, in commit order: publish the new messages, count them, and attach the
 // joins (replay, then subscribe) at their place in the sequence.
 message_writer::committed_fn publish_committed(chat_app& app)
@@ -75,8 +69,8 @@ message_writer::committed_fn publish_committed(chat_app& app)
 
 chat_app::chat_app(service& svc)
     : settings(settings_from(svc.config)), executor(svc.runtime.executor()),
-      db(store::database::open(database_url(svc.config))), rooms(db), bus(bus::make_local_bus()),
-      hub(*bus), presence(make_local_presence()),
+      db(store::open_database_from_config(svc.config, "chat")), rooms(db),
+      bus(bus::make_local_bus()), hub(*bus), presence(make_local_presence()),
       verifier(
           std::make_shared<auth::token_verifier const>(auth::verifier_from_config(svc.config))),
       limiter(settings.messages_per_second, settings.message_burst),
