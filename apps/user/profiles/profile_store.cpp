@@ -2,6 +2,7 @@
 
 #include "parley/time/utc.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -108,8 +109,17 @@ net::awaitable<profile> profile_store::update(std::int64_t user_id, profile_chan
 net::awaitable<void> profile_store::add_stats(std::vector<stats_increment> const& increments)
 {
     auto const now = utc_timestamp();
+    // Rows are locked in user_id order, so that two batches applied at once (on one replica or
+    // several) never wait for each other in a cycle (PostgreSQL would abort one as a deadlock).
+    std::vector<stats_increment const*> ordered;
+    ordered.reserve(increments.size());
+    for (auto const& inc : increments)
+        ordered.push_back(&inc);
+    std::stable_sort(ordered.begin(), ordered.end(),
+                     [](auto const* x, auto const* y) { return x->user_id < y->user_id; });
     auto apply = [&](store::connection& c) {
-        for (auto const& inc : increments) {
+        for (auto const* p : ordered) {
+            auto const& inc = *p;
             std::optional<std::string> seen;
             if (inc.last_seen)
                 seen = now;
