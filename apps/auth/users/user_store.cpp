@@ -182,9 +182,18 @@ std::optional<user_record> user_store::find_by_username_blocking(std::string con
 
 user_record user_store::create_blocking(new_user u)
 {
-    auto result = db_.run_blocking([&](store::connection& c) { return create_in(c, u); });
+    std::variant<user_record, taken> result = taken::username;
+    try {
+        result = db_.run_blocking([&](store::connection& c) { return create_in(c, u); });
+    } catch (store::constraint_error const& e) {
+        if (e.kind() != store::constraint_kind::unique)
+            throw;
+    }
     if (auto const* rec = std::get_if<user_record>(&result))
         return *rec;
+    // Replicas starting together: another one may have just created this account.
+    if (auto existing = find_by_username_blocking(u.username))
+        return *existing;
     throw std::runtime_error("cannot create user " + u.username + ": username or email taken");
 }
 
