@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <set>
 #include <thread>
@@ -157,6 +158,61 @@ net::awaitable<void> sender(std::uint16_t port, std::string token, std::string p
     }
 }
 
+struct outage_record {
+    std::vector<bj::object> replies; // to the sends, in order
+    std::string failure;
+};
+
+// The next ack or error for client_id (other frames skipped).
+net::awaitable<bj::object> reply_to(ws::client& c, std::string const& client_id)
+{
+    for (;;) {
+        auto f = co_await next_frame(c);
+        auto const type = type_of(f);
+        auto const* id = f.if_contains("client_id");
+        if ((type == "ack" || type == "error") && id && id->is_string() &&
+            id->as_string() == client_id)
+            co_return f;
+    }
+}
+
+net::awaitable<void> send_through_an_outage(std::uint16_t port, std::string token,
+                                            test::postgres_server& pg, outage_record& rec)
+{
+    try {
+        auto c = co_await login(port, token);
+        co_await join(c, 1);
+        std::string const first = "m1", second = "m2";
+        co_await send_message(c, 1, "before the outage", first);
+        auto r1 = co_await reply_to(c, first);
+        rec.replies.push_back(std::move(r1));
+        pg.stop(); // (blocks this test thread for a moment: only the client waits)
+        co_await send_message(c, 1, "during the outage", second);
+        auto r2 = co_await reply_to(c, second);
+        rec.replies.push_back(std::move(r2));
+        pg.start();
+        // The client retries with the same client_id until it is stored.
+        auto ex = co_await net::this_coro::executor;
+        net::steady_timer pause(ex);
+        for (int attempt = 0; attempt < 50; ++attempt) {
+            co_await send_message(c, 1, "during the outage", second);
+            auto reply = co_await reply_to(c, second);
+            bool const stored = type_of(reply) == "ack";
+            rec.replies.push_back(std::move(reply));
+            if (stored)
+                break;
+            pause.expires_after(std::chrono::milliseconds(200));
+            co_await pause.async_wait(use_tuple);
+        }
+        co_await send_message(c, 1, "during the outage", second); // once more: a duplicate
+        auto r3 = co_await reply_to(c, second);
+        rec.replies.push_back(std::move(r3));
+        co_await c.close();
+    } catch (std::exception const& e) {
+        rec.failure = e.what();
+    }
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(chat_replicas)
@@ -234,6 +290,35 @@ BOOST_AUTO_TEST_CASE(chat_processes_sharing_postgres_number_one_room_without_gap
     for (std::int64_t i = 0; i < total; ++i)
         BOOST_TEST(history[i] == i + 1);
     BOOST_TEST(acked.size() == std::size_t(total));
+}
+
+BOOST_AUTO_TEST_CASE(sends_during_a_postgres_restart_are_unavailable_then_stored_once_on_retry)
+{
+    test::postgres_server pg; // its own: stopped and started here
+    chat_server srv({{"PARLEY_CHAT_DATABASE_URL", pg.create_database()}});
+    outage_record rec;
+    net::io_context io;
+    auto const token = srv.token(5, "eve");
+    net::co_spawn(io, send_through_an_outage(srv.port(), token, pg, rec), net::detached);
+    io.run_for(std::chrono::seconds(60));
+    BOOST_TEST_REQUIRE(rec.failure.empty(), rec.failure);
+    BOOST_TEST_REQUIRE(rec.replies.size() >= 4u);
+    auto const& before = rec.replies.front();
+    BOOST_TEST(type_of(before) == "ack");
+    BOOST_TEST(before.at("seq").as_int64() == 1);
+    auto const& during = rec.replies[1];
+    BOOST_TEST(type_of(during) == "error");
+    BOOST_TEST(during.at("code").as_string() == "unavailable");
+    auto const& stored = rec.replies[rec.replies.size() - 2];
+    BOOST_TEST_REQUIRE(type_of(stored) == "ack", json::serialize(stored));
+    BOOST_TEST(stored.at("seq").as_int64() == 2);
+    BOOST_TEST(!stored.contains("duplicate"));
+    auto const& again = rec.replies.back();
+    BOOST_TEST(type_of(again) == "ack");
+    BOOST_TEST(again.at("seq").as_int64() == 2);
+    BOOST_TEST(again.at("duplicate").as_bool());
+    auto history = srv.get("/rooms/1/messages?after=0").json().as_array();
+    BOOST_TEST(history.size() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(sqlite_refuses_to_serve_several_replicas)
