@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -287,6 +288,19 @@ void postgres_server::run_tool(std::vector<std::string> args) const
         throw std::runtime_error("test postgres: `" + command + "` failed:\n" + tail_of(log) +
                                  "\nserver log:\n" + tail_of(dir_ + "/server.log"));
     }
+}
+
+std::map<std::string, std::string> database_environment(std::string const& service)
+{
+    char const* backend = std::getenv("PARLEY_TEST_BACKEND");
+    if (!backend || std::string_view(backend) == "sqlite" || !*backend)
+        return {};
+    if (std::string_view(backend) != "postgres")
+        throw std::runtime_error("PARLEY_TEST_BACKEND must be sqlite or postgres");
+    std::string upper = service;
+    for (auto& c : upper)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return {{"PARLEY_" + upper + "_DATABASE_URL", postgres_server::shared().create_database()}};
 }
 
 } // namespace parley::test

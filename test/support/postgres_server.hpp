@@ -61,4 +61,9 @@ private:
     int next_database_ = 0;
 };
 
+// The integration suites run on SQLite by default; with PARLEY_TEST_BACKEND=postgres they run on
+// PostgreSQL: this gives the service process a fresh database on the shared server
+// ({"PARLEY_<SERVICE>_DATABASE_URL": url}), and nothing on SQLite.
+std::map<std::string, std::string> database_environment(std::string const& service);
+
 } // namespace parley::test
