@@ -38,4 +38,13 @@ for commit in on off; do
     "ALTER DATABASE bench_$commit SET synchronous_commit = $commit" postgres
   echo "== PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') (fsync on, synchronous_commit $commit, pool 16)"
   "$bench" "postgres://postgres@127.0.0.1:$port/bench_$commit?pool=16" "$transactions" "$concurrency"
+  # The same transaction from PostgreSQL's own C client (libpq, blocking, prepared), for scale.
+  printf 'BEGIN;\nINSERT INTO bench_rows (v) VALUES (:v);\nCOMMIT;\n' >"$dir/insert.sql"
+  for clients in 1 "$concurrency"; do
+    "${as_pg[@]}" "$pgbin/pgbench" -h 127.0.0.1 -p "$port" -U postgres -n -M prepared \
+      -D v=a-row-of-some-forty-characters-or-so -f "$dir/insert.sql" -c "$clients" -j 1 \
+      -t $((transactions / clients)) "bench_$commit" 2>/dev/null |
+      awk -v c="$clients" '/latency average/ {lat=$4} /^tps/ {tps=$3} END {
+        printf "pgbench baseline, %d client(s): latency average %.0f us (%.0f tx/s)\n", c, lat*1000, tps }'
+  done
 done
