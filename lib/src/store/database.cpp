@@ -1,5 +1,6 @@
 #include "parley/store/database.hpp"
 
+#include "parley/runtime/completion.hpp"
 #include "store/backend.hpp"
 #include "store/pg_url.hpp"
 
@@ -9,6 +10,7 @@
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
+#include <boost/asio/system_executor.hpp>
 #include <exception>
 #include <filesystem>
 #include <future>
@@ -59,18 +61,12 @@ struct run_initiation {
     template <class Handler>
     void operator()(Handler&& handler, std::function<void(connection&)> job) const
     {
-        auto caller = net::prefer(net::get_associated_executor(handler),
-                                  net::execution::outstanding_work.tracked);
+        // A handler without an executor of its own (never the case for use_awaitable) completes
+        // on the system executor.
+        auto caller = track(handler, net::system_executor());
         auto done = [handler = std::forward<Handler>(handler),
                      caller = std::move(caller)](std::exception_ptr e) mutable {
-            // The work guard travels with the completion and ends on the caller's thread: once
-            // the caller has resumed, its io_context may be gone, so the store thread must not
-            // hold (and later release) a tracked executor of it.
-            auto target = net::prefer(caller, net::execution::outstanding_work.untracked);
-            auto complete = [handler = std::move(handler), e, work = std::move(caller)]() mutable {
-                std::move(handler)(e);
-            };
-            net::post(target, std::move(complete));
+            complete_on(std::move(caller), std::move(handler), e);
         };
         backend->start(std::move(job), database::backend::completion(std::move(done)));
     }

@@ -2,10 +2,10 @@
 // room's seq contiguous and unique, and a client_id sent through two replicas at once is stored
 // once, without failing either batch. Checked on the batch function itself (both backends) and on
 // real parley-chat processes sharing a PostgreSQL database. SQLite refuses PARLEY_REPLICAS > 1.
+#include "chat/store/chat_store.hpp"
+#include "chat/store/message_writer.hpp"
 #include "chat_fixture.hpp"
 #include "integration/common/run_to_exit.hpp"
-#include "store/chat_store.hpp"
-#include "store/message_writer.hpp"
 #include "support/postgres_server.hpp"
 
 #include <atomic>
@@ -28,13 +28,13 @@ std::string fresh_url(backend kind, test::temp_directory const& dir)
     return test::postgres_server::shared().create_database();
 }
 
-chat::post_op post(std::int64_t room, std::int64_t user, std::string client_id)
+chat_app::post_op post(std::int64_t room, std::int64_t user, std::string client_id)
 {
-    return chat::post_op{.room_id = room,
-                         .user_id = user,
-                         .username = "user" + std::to_string(user),
-                         .content = "hello from " + client_id,
-                         .client_id = std::move(client_id)};
+    return chat_app::post_op{.room_id = room,
+                             .user_id = user,
+                             .username = "user" + std::to_string(user),
+                             .content = "hello from " + client_id,
+                             .client_id = std::move(client_id)};
 }
 
 // One "replica": batches of posts to two rooms, each batch also carrying a client_id that the
@@ -44,7 +44,7 @@ void replica(store::database& db, std::string const& name, int batches,
              std::atomic<int>& duplicates)
 {
     for (int b = 0; b < batches; ++b) {
-        std::vector<chat::write_op> ops;
+        std::vector<chat_app::write_op> ops;
         for (int i = 0; i < 8; ++i) {
             auto room = (b + i) % 2 == 0 ? 1 : 2;
             ops.emplace_back(
@@ -52,10 +52,10 @@ void replica(store::database& db, std::string const& name, int batches,
         }
         ops.emplace_back(post(1, 7, "shared-" + std::to_string(b)));
         try {
-            auto results =
-                db.run_blocking([&](store::connection& c) { return chat::process_writes(c, ops); });
-            auto const& shared = std::get<chat::post_result>(results.back());
-            if (shared.outcome == chat::post_result::duplicate)
+            auto results = db.run_blocking(
+                [&](store::connection& c) { return chat_app::process_writes(c, ops); });
+            auto const& shared = std::get<chat_app::post_result>(results.back());
+            if (shared.outcome == chat_app::post_result::duplicate)
                 ++duplicates;
             dup_seqs["shared-" + std::to_string(b)] = shared.message.seq;
         } catch (std::exception const& e) {
@@ -93,8 +93,8 @@ void concurrent_batches(backend kind)
     auto const url = fresh_url(kind, dir);
     auto a = store::database::open(url);
     auto b = store::database::open(url);
-    a.migrate(chat::chat_migrations());
-    b.migrate(chat::chat_migrations());
+    a.migrate(chat_app::chat_migrations());
+    b.migrate(chat_app::chat_migrations());
     a.run_blocking([](store::connection& c) {
         c.execute("INSERT INTO rooms (name, created_at) VALUES ('second', '2026-12-01')");
     });
