@@ -8,6 +8,7 @@
 #include "parley/auth/keys_config.hpp"
 #include "parley/auth/password.hpp"
 #include "parley/log/log.hpp"
+#include "parley/store/from_config.hpp"
 
 namespace parley::auth_app {
 
@@ -93,9 +94,7 @@ void setup(service& svc)
     hashing.max_waiting =
         static_cast<std::size_t>(cfg.integer({"PARLEY_PASSWORD_HASH_QUEUE"}, 64, 0, 100'000));
 
-    auto const url = cfg.string({"PARLEY_AUTH_DATABASE_URL"},
-                                (auth::data_dir_from_config(cfg) / "auth.db").string());
-    auto db = store::database::open(url);
+    auto db = store::open_database_from_config(cfg, "auth");
     db.migrate(auth_migrations());
 
     auto state =

@@ -5,6 +5,7 @@
 #include "chat/state.hpp"
 #include "parley/auth/keys_config.hpp"
 #include "parley/log/log.hpp"
+#include "parley/store/from_config.hpp"
 
 #include <filesystem>
 
@@ -41,19 +42,12 @@ ws::session_options ws_options_from(config const& cfg)
     return o;
 }
 
-std::string database_url(config const& cfg)
-{
-    auto const dir = cfg.string({"PARLEY_DATA_DIR"}, "var");
-    return cfg.string({"PARLEY_CHAT_DATABASE_URL"},
-                      (std::filesystem::path(dir) / "chat.db").string());
-}
-
 } // namespace
 
 chat_state::chat_state(service& svc)
     : settings(settings_from(svc.config)), executor(svc.runtime.executor()),
-      db(store::database::open(database_url(svc.config))), rooms(db), bus(bus::make_local_bus()),
-      hub(*bus), presence(make_local_presence()),
+      db(store::open_database_from_config(svc.config, "chat")), rooms(db),
+      bus(bus::make_local_bus()), hub(*bus), presence(make_local_presence()),
       verifier(
           std::make_shared<auth::token_verifier const>(auth::verifier_from_config(svc.config))),
       limiter(settings.messages_per_second, settings.message_burst),

@@ -4,6 +4,7 @@
 
 #include "parley/auth/keys_config.hpp"
 #include "parley/log/log.hpp"
+#include "parley/store/from_config.hpp"
 #include "user/routes.hpp"
 
 namespace parley::user_app {
@@ -15,9 +16,7 @@ void setup(service& svc)
     svc.server.set_authenticator(auth::authenticator_for(verifier));
     auto credential = auth::service_token_from_config(cfg);
 
-    auto const url = cfg.string({"PARLEY_USER_DATABASE_URL"},
-                                (auth::data_dir_from_config(cfg) / "user.db").string());
-    auto db = store::database::open(url);
+    auto db = store::open_database_from_config(cfg, "user");
     db.migrate(user_migrations());
     auto state = std::make_shared<user_state>(std::move(db), std::move(credential));
     add_routes(svc.server.routes(), state);

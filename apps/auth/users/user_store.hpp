@@ -55,7 +55,8 @@ public:
     net::awaitable<std::variant<user_record, taken>> create(new_user const& u);
     net::awaitable<void> set_password_hash(std::int64_t id, std::string const& hash);
 
-    // Startup (blocking): the account named `username`, if any; create it otherwise.
+    // Startup (blocking): the account named `username`, if any; create it otherwise (or return
+    // the one another replica created at the same moment).
     std::optional<user_record> find_by_username_blocking(std::string const& username);
     user_record create_blocking(new_user u);
 

@@ -2,6 +2,7 @@
 // API, the safe changes, a table of bad inputs, throttling and production start-up.
 #include "integration/common/run_to_exit.hpp"
 #include "support/http.hpp"
+#include "support/postgres_server.hpp"
 #include "support/process.hpp"
 
 #include <boost/json.hpp>
@@ -27,6 +28,7 @@ struct auth_fixture {
     explicit auth_fixture(std::map<std::string, std::string> extra = {})
     {
         extra["PARLEY_DATA_DIR"] = dir.path();
+        extra.merge(test::database_environment("auth")); // PARLEY_TEST_BACKEND=postgres
         process = std::make_unique<test::service_process>(test::binary_path("auth"), extra);
     }
     std::uint16_t port() const { return process->port(); }

@@ -7,6 +7,7 @@
 #include "parley/net.hpp"
 #include "parley/ws/client.hpp"
 #include "support/http.hpp"
+#include "support/postgres_server.hpp"
 #include "support/process.hpp"
 #include "support/run.hpp"
 
@@ -59,6 +60,7 @@ struct chat_server {
             {"PARLEY_JWT_PUBLIC_KEY_FILE", public_key_file},
             {"PARLEY_USER_URL", "http://127.0.0.1:9"}, // no user service: flushes fail quietly
         };
+        env.merge(test::database_environment("chat")); // PARLEY_TEST_BACKEND=postgres
         for (auto& [k, v] : extra)
             env[k] = v;
         return env;

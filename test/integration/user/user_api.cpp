@@ -2,6 +2,7 @@
 // directory (shared development keys), so tokens from auth are checked by user locally.
 #include "integration/common/run_to_exit.hpp"
 #include "support/http.hpp"
+#include "support/postgres_server.hpp"
 #include "support/process.hpp"
 
 #include <boost/json.hpp>
@@ -23,6 +24,8 @@ struct services {
     services()
     {
         std::map<std::string, std::string> env{{"PARLEY_DATA_DIR", dir.path()}};
+        env.merge(test::database_environment("auth")); // PARLEY_TEST_BACKEND=postgres
+        env.merge(test::database_environment("user"));
         auth = std::make_unique<test::service_process>(test::binary_path("auth"), env);
         user = std::make_unique<test::service_process>(test::binary_path("user"), env);
     }
