@@ -45,6 +45,9 @@ net::awaitable<http::response> create_room(chat_app& app, http::request_context&
     auto const description_chars = utf8_length(description);
     if (!description_chars || *description_chars > max_description_chars)
         throw http::bad_request("Description must be at most 500 characters");
+    if (has_control_characters_in_text(description))
+        throw http::bad_request(
+            "Description must not contain control characters (newline and tab are allowed)");
 
     new_room fresh{.name = *body.name,
                    .description = description,

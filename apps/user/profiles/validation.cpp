@@ -15,6 +15,19 @@ std::size_t code_points(std::string_view text)
     }));
 }
 
+// C0 (NUL included) other than newline and tab, DEL, and C1 (U+0080-U+009F: 0xC2 0x80-0x9F).
+bool has_control_characters_but_newline_and_tab(std::string_view text)
+{
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        auto const c = static_cast<unsigned char>(text[i]);
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+            return true;
+        if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9F)
+            return true;
+    }
+    return false;
+}
+
 bool name_char(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -50,6 +63,8 @@ std::optional<std::string> check_bio(std::string_view bio)
 {
     if (code_points(bio) > max_bio_chars)
         return "Bio must be at most 500 characters";
+    if (has_control_characters_but_newline_and_tab(bio))
+        return "Bio must not contain control characters (newline and tab are allowed)";
     return std::nullopt;
 }
 
