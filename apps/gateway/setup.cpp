@@ -3,6 +3,7 @@
 #include "gateway.hpp"
 #include "parley/auth/keys_config.hpp"
 #include "parley/log/log.hpp"
+#include "parley/service/internal.hpp"
 #include "routes.hpp"
 
 namespace parley::gateway {
@@ -65,7 +66,11 @@ void setup(service& svc)
         .self_host = self_host(cfg.string({"PARLEY_BIND"}, "0.0.0.0")),
         .probe_options = probe_options,
         .ws_connect_timeout = forward_options.connect_timeout + std::chrono::seconds(3),
+        .service_token = auth::service_token_from_config(cfg),
     };
+    // The public port: /metrics and /internal/* only with the credential (or on
+    // PARLEY_INTERNAL_PORT).
+    require_credential_for_internal(svc.server, g->service_token);
 
     // Only the admin topology needs a user; tokens are verified here with the public key.
     auto verifier = std::make_shared<auth::token_verifier const>(auth::verifier_from_config(cfg));

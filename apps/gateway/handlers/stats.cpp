@@ -23,11 +23,11 @@ boost::json::value number_at(boost::json::value const& doc, std::string_view key
 }
 
 // Live WebSocket sessions: what every chat instance reports holding.
-net::awaitable<boost::json::value> websocket_count(upstream& chat)
+net::awaitable<boost::json::value> websocket_count(upstream& chat, http::fields credential)
 {
     std::vector<net::awaitable<boost::json::value>> asks;
     for (auto& probe : chat.probes)
-        asks.push_back(probe_json(*probe, "/internal/instance"));
+        asks.push_back(probe_json(*probe, "/internal/instance", credential));
     std::int64_t total = 0;
     bool any = false;
     for (auto const& report : co_await gather(std::move(asks))) {
@@ -48,7 +48,7 @@ net::awaitable<http::response> stats(gateway_state& g, http::request_context& ct
     asks.push_back(probe_json(g.auth.client, "/users/count", on_behalf_of(ctx)));
     asks.push_back(probe_json(g.chat.client, "/stats", on_behalf_of(ctx)));
     asks.push_back(probe_json(g.chat.client, "/rooms", on_behalf_of(ctx)));
-    asks.push_back(websocket_count(g.chat));
+    asks.push_back(websocket_count(g.chat, g.credential()));
     auto answers = co_await gather(std::move(asks));
     auto const& users = answers[0];
     auto const& chat = answers[1];
