@@ -10,6 +10,8 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait; }
 trap cleanup EXIT INT TERM
 started=0
+# Development: with PARLEY_SERVICE_TOKEN unset every service uses the same built-in service
+# credential, so auth believes the client address the gateway sends (per-client login throttle).
 for service in auth user chat gateway frontend; do
   exe="$bin/$service/parley-$service"
   if [ -x "$exe" ]; then

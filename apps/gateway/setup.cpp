@@ -68,6 +68,12 @@ void setup(service& svc)
         .ws_connect_timeout = forward_options.connect_timeout + std::chrono::seconds(3),
         .service_token = auth::service_token_from_config(cfg),
     };
+    // X-Forwarded-For: the address the gateway saw, or its trusted proxy's entry; auth, which
+    // throttles logins per address, gets the credential with it so that it believes it.
+    auto proxies = std::make_shared<trusted_proxies const>(trusted_proxies::from_config(cfg));
+    for (auto* u : {&g->auth, &g->user, &g->chat, g->frontend.get()})
+        u->proxies = proxies;
+    g->auth.vouch_token = g->service_token;
     // The public port: /metrics and /internal/* only with the credential (or on
     // PARLEY_INTERNAL_PORT).
     require_credential_for_internal(svc.server, g->service_token);
