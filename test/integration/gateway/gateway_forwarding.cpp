@@ -161,7 +161,7 @@ BOOST_AUTO_TEST_CASE(stats_are_counted_by_each_service)
     fake_service chat{"chat", nullptr, boost::json::object{{"rooms", 2}, {"messages", 5}}};
     gateway_under_test gw{auth.address(), user.address(), chat.address()};
     auto reply = http_call(gw.port(), "GET", "/api/stats", {},
-                           {{"Authorization", "Bearer " + gw.token(false)}});
+                           {{"Authorization", "Bearer " + gw.token(true, "admin")}});
     BOOST_TEST(reply.status == 200u);
     auto s = reply.json().as_object();
     BOOST_TEST(s.at("users").as_int64() == 3);
