@@ -71,6 +71,14 @@ message_writer::committed_fn publish_committed(chat_app& app)
     };
 }
 
+// Nothing can post any more (the server has stopped): let the pending batches commit (their hook
+// counts the stats), then send the stats.
+net::awaitable<void> flush_stats_last(std::shared_ptr<chat_app> app)
+{
+    co_await app->writer->wait_idle();
+    co_await app->stats->stop();
+}
+
 } // namespace
 
 chat_app::chat_app(service& svc)
@@ -89,7 +97,9 @@ chat_app::chat_app(service& svc)
                                                             "http://127.0.0.1:5002"),
                       .service_token = auth::service_token_from_config(svc.config),
                       .interval = svc.config.duration({"PARLEY_CHAT_STATS_INTERVAL"},
-                                                      std::chrono::milliseconds(1'000))});
+                                                      std::chrono::milliseconds(1'000)),
+                      .max_attempts = static_cast<int>(
+                          svc.config.integer({"PARLEY_CHAT_STATS_MAX_ATTEMPTS"}, 10, 1, 1'000))});
     writer = message_writer::create(db, executor, process_writes, publish_committed(*this),
                                     store::batcher_options{.max_batch = settings.max_batch});
 }
@@ -101,8 +111,11 @@ void setup(service& svc)
     auto app = std::make_shared<chat_app>(svc);
     add_routes(svc.server.routes(), *app);
     app->stats->start();
-    // The stop hook owns the app: it lives until the runtime is gone.
-    svc.runtime.on_stop([app] { return app->stats->stop(); });
+    // The last stats flush waits until the server has stopped (on_stopped: after every on_stop
+    // hook, the server's drain among them) and the writer has committed what it held, so that
+    // messages stored while sessions drained are counted too. The hook owns the app: it lives
+    // until the runtime is gone.
+    svc.runtime.on_stopped([app] { return flush_stats_last(app); });
     log::info("chat ready", {{"database", std::string(app->db.backend_name())}});
 }
 
