@@ -1,9 +1,9 @@
-#include "public_hosts.hpp"
+#include "frontend/public_hosts.hpp"
 
 #include <algorithm>
 #include <cctype>
 
-namespace parley::frontend {
+namespace parley::frontend_app {
 
 namespace {
 
@@ -77,4 +77,4 @@ std::string const& public_hosts::pick(std::string_view host_header) const
     return hosts_.front();
 }
 
-} // namespace parley::frontend
+} // namespace parley::frontend_app

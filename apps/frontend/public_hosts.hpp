@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace parley::frontend {
+namespace parley::frontend_app {
 
 class public_hosts {
 public:
@@ -27,4 +27,4 @@ private:
     std::vector<std::string> hosts_; // lower case, as given otherwise
 };
 
-} // namespace parley::frontend
+} // namespace parley::frontend_app

@@ -1,11 +1,11 @@
-#include "client_address.hpp"
+#include "gateway/client_address.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>
 #include <cstring>
 #include <stdexcept>
 
-namespace parley::gateway {
+namespace parley::gateway_app {
 
 namespace {
 
@@ -161,4 +161,4 @@ std::string client_address(http::request const& req, trusted_proxies const& prox
     return own;
 }
 
-} // namespace parley::gateway
+} // namespace parley::gateway_app

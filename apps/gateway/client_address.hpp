@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-namespace parley::gateway {
+namespace parley::gateway_app {
 
 class trusted_proxies {
 public:
@@ -43,4 +43,4 @@ std::optional<std::string> ip_address_of(std::string_view text);
 // The client's address without port, for X-Forwarded-For.
 std::string client_address(http::request const& req, trusted_proxies const& proxies);
 
-} // namespace parley::gateway
+} // namespace parley::gateway_app

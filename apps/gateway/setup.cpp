@@ -1,12 +1,12 @@
-#include "setup.hpp"
+#include "gateway/setup.hpp"
 
-#include "gateway.hpp"
+#include "gateway/routes.hpp"
+#include "gateway/state.hpp"
 #include "parley/auth/keys_config.hpp"
 #include "parley/log/log.hpp"
 #include "parley/service/internal.hpp"
-#include "routes.hpp"
 
-namespace parley::gateway {
+namespace parley::gateway_app {
 
 namespace {
 
@@ -47,8 +47,7 @@ void setup(service& svc)
             throw config_error(std::string(*names.begin()) + " must list at least one address");
         return list;
     };
-    // Leaked on purpose: lives as long as the process, like the server it serves.
-    auto* g = new gateway_state{
+    auto g = std::shared_ptr<gateway_state>(new gateway_state{
         .auth = upstream(
             ex, "auth", addresses({"PARLEY_AUTH_URL", "AUTH_SERVICE_URL"}, "http://127.0.0.1:5001"),
             forward_options, probe_options),
@@ -67,7 +66,7 @@ void setup(service& svc)
         .probe_options = probe_options,
         .ws_connect_timeout = forward_options.connect_timeout + std::chrono::seconds(3),
         .service_token = auth::service_token_from_config(cfg),
-    };
+    });
     // X-Forwarded-For: the address the gateway saw, or its trusted proxy's entry; auth, which
     // throttles logins per address, gets the credential with it so that it believes it.
     auto proxies = std::make_shared<trusted_proxies const>(trusted_proxies::from_config(cfg));
@@ -84,7 +83,7 @@ void setup(service& svc)
 
     ws::session_options ws_options;
     ws_options.allowed_origins = cfg.list({"PARLEY_WS_ORIGINS"}, {});
-    add_routes(svc.server.routes(), *g, ws_options);
+    add_routes(svc.server.routes(), g, ws_options);
 }
 
-} // namespace parley::gateway
+} // namespace parley::gateway_app

@@ -1,4 +1,4 @@
-#include "ws_proxy.hpp"
+#include "gateway/ws_proxy.hpp"
 
 #include "parley/log/log.hpp"
 #include "parley/ws/client.hpp"
@@ -8,7 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <optional>
 
-namespace parley::gateway {
+namespace parley::gateway_app {
 
 namespace {
 
@@ -178,4 +178,4 @@ std::shared_ptr<ws::handler> accept_ws_proxy(gateway_state& g, http::request_con
     return std::make_shared<ws_proxy>(g, std::move(headers));
 }
 
-} // namespace parley::gateway
+} // namespace parley::gateway_app

@@ -4,14 +4,14 @@
 // browser that cannot keep up is closed by its bounded queue (4008) like on the chat service.
 #pragma once
 
-#include "gateway.hpp"
+#include "gateway/state.hpp"
 #include "parley/http/context.hpp"
 #include "parley/ws/session.hpp"
 
 #include <memory>
 
-namespace parley::gateway {
+namespace parley::gateway_app {
 
 std::shared_ptr<ws::handler> accept_ws_proxy(gateway_state& g, http::request_context& ctx);
 
-} // namespace parley::gateway
+} // namespace parley::gateway_app

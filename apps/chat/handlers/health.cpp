@@ -1,17 +1,16 @@
-#include "handlers/handlers.hpp"
+#include "chat/handlers/handlers.hpp"
 
-namespace parley::chat {
+namespace parley::chat_app {
 
-net::awaitable<http::response> health(chat_app& app, http::request_context&)
+net::awaitable<http::response> health(chat_state& app, http::request_context&)
 {
     co_return http::json(boost::json::object{{"status", "healthy"}, {"service", "chat-service"}});
 }
 
-net::awaitable<http::response> stats(chat_app& app, http::request_context& ctx)
+net::awaitable<http::response> stats(chat_state& app, http::request_context& ctx)
 {
     // Private rooms and their messages count for admins only.
-    std::optional<auth::identity> slot;
-    auto const* viewer = optional_user(app, ctx, slot);
+    auto const* viewer = ctx.optional_user();
     chat_store::totals totals;
     if (viewer && viewer->is_admin)
         totals = co_await app.rooms.count_all();
@@ -21,4 +20,4 @@ net::awaitable<http::response> stats(chat_app& app, http::request_context& ctx)
         boost::json::object{{"rooms", totals.rooms}, {"messages", totals.messages}});
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

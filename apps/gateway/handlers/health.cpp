@@ -1,7 +1,7 @@
-#include "gather.hpp"
-#include "handlers/handlers.hpp"
+#include "gateway/gather.hpp"
+#include "gateway/handlers/handlers.hpp"
 
-namespace parley::gateway {
+namespace parley::gateway_app {
 
 net::awaitable<bool> service_up(upstream& u)
 {
@@ -29,4 +29,4 @@ net::awaitable<http::response> health(gateway_state& g, http::request_context&)
          {"services", {{"auth", bool(up[0])}, {"user", bool(up[1])}, {"chat", bool(up[2])}}}});
 }
 
-} // namespace parley::gateway
+} // namespace parley::gateway_app

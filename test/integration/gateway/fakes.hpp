@@ -130,7 +130,7 @@ public:
                               ctx.request().headers.get("Origin").value_or(""));
                           return std::make_shared<echo_ws>(ws);
                       };
-                      s.routes().websocket("/ws", accept);
+                      s.routes().upgrade("/ws", ws::endpoint(accept));
                   }
               },
               {},

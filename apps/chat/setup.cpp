@@ -1,0 +1,102 @@
+#include "chat/setup.hpp"
+
+#include "chat/fanout/commit_hook.hpp"
+#include "chat/routes.hpp"
+#include "chat/state.hpp"
+#include "parley/auth/keys_config.hpp"
+#include "parley/log/log.hpp"
+
+#include <filesystem>
+
+namespace parley::chat_app {
+
+namespace {
+
+chat_settings settings_from(config const& cfg)
+{
+    chat_settings s;
+    s.messages_per_second =
+        static_cast<double>(cfg.integer({"PARLEY_CHAT_MESSAGES_PER_SECOND"}, 10, 1, 1'000'000));
+    s.message_burst =
+        static_cast<double>(cfg.integer({"PARLEY_CHAT_MESSAGE_BURST"}, 20, 1, 1'000'000));
+    s.typing_interval = cfg.duration({"PARLEY_CHAT_TYPING_INTERVAL"}, s.typing_interval);
+    s.auth_timeout = cfg.duration({"PARLEY_WS_AUTH_TIMEOUT"}, s.auth_timeout);
+    s.max_batch = static_cast<std::size_t>(cfg.integer({"PARLEY_CHAT_MAX_BATCH"}, 512, 1, 100'000));
+    return s;
+}
+
+ws::session_options ws_options_from(config const& cfg)
+{
+    ws::session_options o;
+    o.allowed_origins = cfg.list({"PARLEY_WS_ORIGINS"}, {});
+    o.max_message_bytes = cfg.bytes({"PARLEY_WS_MAX_MESSAGE_BYTES"}, o.max_message_bytes);
+    o.max_queued_frames = static_cast<std::size_t>(
+        cfg.integer({"PARLEY_WS_MAX_QUEUED_FRAMES"}, static_cast<std::int64_t>(o.max_queued_frames),
+                    1, 1'000'000));
+    o.max_queued_bytes = cfg.bytes({"PARLEY_WS_MAX_QUEUED_BYTES"}, o.max_queued_bytes);
+    o.ping_interval = cfg.duration({"PARLEY_WS_PING_INTERVAL"}, o.ping_interval);
+    o.idle_timeout = cfg.duration({"PARLEY_WS_IDLE_TIMEOUT"}, o.idle_timeout);
+    o.close_timeout = cfg.duration({"PARLEY_WS_CLOSE_TIMEOUT"}, o.close_timeout);
+    o.no_delay = cfg.boolean({"PARLEY_WS_NODELAY"}, o.no_delay);
+    return o;
+}
+
+std::string database_url(config const& cfg)
+{
+    auto const dir = cfg.string({"PARLEY_DATA_DIR"}, "var");
+    return cfg.string({"PARLEY_CHAT_DATABASE_URL"},
+                      (std::filesystem::path(dir) / "chat.db").string());
+}
+
+// Nothing can post any more (the server has stopped): let the pending batches commit (their hook
+// counts the stats), then send the stats.
+net::awaitable<void> flush_stats_last(std::shared_ptr<chat_state> state)
+{
+    co_await state->writer->wait_idle();
+    co_await state->stats->stop();
+}
+
+} // namespace
+
+chat_state::chat_state(service& svc)
+    : settings(settings_from(svc.config)), executor(svc.runtime.executor()),
+      db(store::database::open(database_url(svc.config))), rooms(db), bus(bus::make_local_bus()),
+      hub(*bus), presence(make_local_presence()),
+      verifier(
+          std::make_shared<auth::token_verifier const>(auth::verifier_from_config(svc.config))),
+      limiter(settings.messages_per_second, settings.message_burst),
+      ws_options(ws_options_from(svc.config))
+{
+    db.migrate(chat_migrations());
+    stats = std::make_shared<stats_flusher>(
+        executor,
+        stats_options{.user_service_url = svc.config.string({"PARLEY_USER_URL", "USER_SERVICE_URL"},
+                                                            "http://127.0.0.1:5002"),
+                      .service_token = auth::service_token_from_config(svc.config),
+                      .interval = svc.config.duration({"PARLEY_CHAT_STATS_INTERVAL"},
+                                                      std::chrono::milliseconds(1'000)),
+                      .max_attempts = static_cast<int>(
+                          svc.config.integer({"PARLEY_CHAT_STATS_MAX_ATTEMPTS"}, 10, 1, 1'000))});
+    writer = message_writer::create(db, executor, process_writes, commit_hook(hub, *stats),
+                                    store::batcher_options{.max_batch = settings.max_batch});
+}
+
+chat_state::~chat_state() = default;
+
+void setup(service& svc)
+{
+    auto state = std::make_shared<chat_state>(svc);
+    // The original chat service answered every token problem with 401 "Unauthorized".
+    svc.server.set_authenticator(
+        auth::authenticator_for(state->verifier),
+        {.missing_token = "Unauthorized", .invalid_token = "Unauthorized"});
+    add_routes(svc.server.routes(), state);
+    state->stats->start();
+    // The last stats flush waits until the server has stopped (on_stopped: after every on_stop
+    // hook, the server's drain among them) and the writer has committed what it held, so that
+    // messages stored while sessions drained are counted too. The hook owns the state.
+    svc.runtime.on_stopped([state] { return flush_stats_last(state); });
+    log::info("chat ready", {{"database", std::string(state->db.backend_name())}});
+}
+
+} // namespace parley::chat_app
