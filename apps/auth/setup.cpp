@@ -97,9 +97,10 @@ void setup(service& svc)
     auto db = store::open_database_from_config(cfg, "auth");
     db.migrate(auth_migrations());
 
-    auto state =
-        std::make_shared<auth_state>(std::move(db), limits, hashing, svc.runtime, std::move(signer),
-                                     verifier, cfg.boolean({"PARLEY_TRUST_PROXY"}, false));
+    auto state = std::make_shared<auth_state>(
+        std::move(db), limits, hashing, svc.runtime, std::move(signer), verifier,
+        forwarded_for_trust{.always = cfg.boolean({"PARLEY_TRUST_PROXY"}, false),
+                            .service_token = auth::service_token_from_config(cfg)});
     ensure_admin(*state, cfg, admin_password);
     add_routes(svc.server.routes(), state);
     log::info("auth service ready", {{"database", state->db.backend_name()},

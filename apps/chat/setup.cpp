@@ -42,6 +42,14 @@ ws::session_options ws_options_from(config const& cfg)
     return o;
 }
 
+// Nothing can post any more (the server has stopped): let the pending batches commit (their hook
+// counts the stats), then send the stats.
+net::awaitable<void> flush_stats_last(std::shared_ptr<chat_state> state)
+{
+    co_await state->writer->wait_idle();
+    co_await state->stats->stop();
+}
+
 } // namespace
 
 chat_state::chat_state(service& svc)
@@ -60,7 +68,9 @@ chat_state::chat_state(service& svc)
                                                             "http://127.0.0.1:5002"),
                       .service_token = auth::service_token_from_config(svc.config),
                       .interval = svc.config.duration({"PARLEY_CHAT_STATS_INTERVAL"},
-                                                      std::chrono::milliseconds(1'000))});
+                                                      std::chrono::milliseconds(1'000)),
+                      .max_attempts = static_cast<int>(
+                          svc.config.integer({"PARLEY_CHAT_STATS_MAX_ATTEMPTS"}, 10, 1, 1'000))});
     writer = message_writer::create(db, executor, process_writes, commit_hook(hub, *stats),
                                     store::batcher_options{.max_batch = settings.max_batch});
 }
@@ -76,7 +86,10 @@ void setup(service& svc)
         {.missing_token = "Unauthorized", .invalid_token = "Unauthorized"});
     add_routes(svc.server.routes(), state);
     state->stats->start();
-    svc.runtime.on_stop([state] { return state->stats->stop(); });
+    // The last stats flush waits until the server has stopped (on_stopped: after every on_stop
+    // hook, the server's drain among them) and the writer has committed what it held, so that
+    // messages stored while sessions drained are counted too. The hook owns the state.
+    svc.runtime.on_stopped([state] { return flush_stats_last(state); });
     log::info("chat ready", {{"database", std::string(state->db.backend_name())}});
 }
 

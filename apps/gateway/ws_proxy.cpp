@@ -174,8 +174,7 @@ std::shared_ptr<ws::handler> accept_ws_proxy(gateway_state& g, http::request_con
     auto const& req = ctx.request();
     if (auto origin = req.headers.get("Origin"))
         headers.set("Origin", *origin);
-    auto remote = std::string_view(req.remote_address);
-    headers.set("X-Forwarded-For", remote.substr(0, remote.rfind(':')));
+    headers.set("X-Forwarded-For", client_address(req, *g.chat.proxies));
     return std::make_shared<ws_proxy>(g, std::move(headers));
 }
 

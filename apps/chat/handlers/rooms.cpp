@@ -43,6 +43,9 @@ net::awaitable<http::response> create_room(chat_state& app, http::request_contex
     auto const description_chars = text::utf8_length(description);
     if (!description_chars || *description_chars > max_description_chars)
         throw http::bad_request("Description must be at most 500 characters");
+    if (text::has_control_characters_in_text(description))
+        throw http::bad_request(
+            "Description must not contain control characters (newline and tab are allowed)");
 
     new_room fresh{.name = *body.name,
                    .description = description,

@@ -230,6 +230,11 @@ net::awaitable<void> connection::message(ws::session& s, message_frame const& fr
     if (!chars || *chars < 1 || *chars > max_content_chars || text::is_blank(content))
         throw frame_error{"bad_request", "content must be 1-4000 characters of text", room_id,
                           std::string(client_id)};
+    if (text::has_control_characters_in_text(content))
+        throw frame_error{"bad_request",
+                          "content must not contain control characters (newline and tab are "
+                          "allowed)",
+                          room_id, std::string(client_id)};
     if (!joined(room_id))
         throw frame_error{"not_joined", "join the room before sending to it", room_id,
                           std::string(client_id)};

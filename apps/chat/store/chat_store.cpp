@@ -107,6 +107,16 @@ net::awaitable<chat_store::totals> chat_store::count_all()
     co_return co_await db_.run(count);
 }
 
+net::awaitable<chat_store::totals> chat_store::count_public()
+{
+    auto count = [](store::connection& c) {
+        auto row = c.query_one(
+            "SELECT count(*), coalesce(sum(last_seq), 0) FROM rooms WHERE is_private = 0");
+        return totals{row->get<std::int64_t>(0), row->get<std::int64_t>(1)};
+    };
+    co_return co_await db_.run(count);
+}
+
 net::awaitable<std::vector<room>> chat_store::list_rooms(auth::identity const* viewer)
 {
     std::int64_t const user_id = viewer ? viewer->user_id : 0;

@@ -59,6 +59,8 @@ public:
     };
     // Counts for /stats; messages from the rooms' seq counters (no scan of the messages table).
     net::awaitable<totals> count_all();
+    // The same over public rooms only (what anyone may know).
+    net::awaitable<totals> count_public();
 
     store::database& database() noexcept { return db_; }
 

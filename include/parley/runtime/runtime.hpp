@@ -54,6 +54,10 @@ public:
 
     // Called in registration order when the runtime stops; each may take until the deadline.
     void on_stop(std::function<net::awaitable<void>()> hook);
+    // Called, in registration order, once every on_stop hook has finished (the HTTP server's
+    // among them: no request or WebSocket is left), within the same deadline: for work that must
+    // see everything the drain produced, e.g. a last flush of counters.
+    void on_stopped(std::function<net::awaitable<void>()> hook);
 
     // Runs the I/O threads (the calling thread is one of them) until stop() completes; returns
     // the process exit code: 0 after a graceful stop, 1 when the stop hooks missed the deadline.
@@ -72,6 +76,7 @@ private:
     net::io_context io_;
     net::thread_pool workers_;
     std::vector<std::function<net::awaitable<void>()>> stop_hooks_;
+    std::vector<std::function<net::awaitable<void>()>> stopped_hooks_;
     struct state;
     std::unique_ptr<state> state_;
 };

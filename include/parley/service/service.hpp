@@ -10,7 +10,9 @@
 // Variables read here (see docs/configuration.md): PARLEY_ENV, PARLEY_LOG_LEVEL, PARLEY_BIND,
 // PARLEY_PORT (or PORT), PARLEY_IO_THREADS, PARLEY_WORKER_THREADS, PARLEY_DRAIN_DELAY,
 // PARLEY_SHUTDOWN_TIMEOUT,
-// PARLEY_CORS_ORIGINS, PARLEY_MAX_BODY_BYTES, PARLEY_REQUEST_TIMEOUT, PARLEY_IDLE_TIMEOUT.
+// PARLEY_CORS_ORIGINS, PARLEY_MAX_BODY_BYTES, PARLEY_REQUEST_TIMEOUT, PARLEY_IDLE_TIMEOUT,
+// PARLEY_INTERNAL_PORT and PARLEY_INTERNAL_BIND (a second listener for /metrics and /internal/*,
+// see parley/service/internal.hpp).
 #pragma once
 
 #include "parley/config/config.hpp"
@@ -20,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,5 +54,8 @@ int run_service(service_info info, std::function<void(service&)> setup);
 // Builds the runtime and server options from configuration (used by run_service and tests).
 runtime_options runtime_options_from(config const& cfg);
 http::server_options server_options_from(config const& cfg, service_info const& info);
+// The internal listener's options when PARLEY_INTERNAL_PORT is set.
+std::optional<http::server_options> internal_options_from(config const& cfg,
+                                                          service_info const& info);
 
 } // namespace parley

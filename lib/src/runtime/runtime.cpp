@@ -37,6 +37,11 @@ void runtime::on_stop(std::function<net::awaitable<void>()> hook)
     stop_hooks_.push_back(std::move(hook));
 }
 
+void runtime::on_stopped(std::function<net::awaitable<void>()> hook)
+{
+    stopped_hooks_.push_back(std::move(hook));
+}
+
 bool runtime::stopping() const noexcept
 {
     return state_->stopping.load();
@@ -76,6 +81,8 @@ net::awaitable<void> runtime::run_stop_hooks()
 net::awaitable<void> runtime::run_hooks_in_order()
 {
     for (auto& hook : stop_hooks_)
+        co_await hook();
+    for (auto& hook : stopped_hooks_)
         co_await hook();
 }
 

@@ -2,8 +2,10 @@
 
 #include "parley/log/log.hpp"
 #include "parley/service/instance.hpp"
+#include "parley/service/internal.hpp"
 
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 namespace parley {
@@ -40,11 +42,25 @@ http::server_options server_options_from(config const& cfg, service_info const& 
     return o;
 }
 
+std::optional<http::server_options> internal_options_from(config const& cfg,
+                                                          service_info const& info)
+{
+    // -1: not set. 0 asks for an ephemeral port (tests read it from the second "listening" line).
+    auto const port = cfg.integer({"PARLEY_INTERNAL_PORT"}, -1, 0, 65535);
+    if (port < 0)
+        return std::nullopt;
+    auto o = server_options_from(cfg, info);
+    o.address = cfg.string({"PARLEY_INTERNAL_BIND"}, o.address);
+    o.port = static_cast<std::uint16_t>(port);
+    return o;
+}
+
 int run_service(service_info info, std::function<void(service&)> setup)
 {
     config cfg;
     std::unique_ptr<runtime> rt;
     std::unique_ptr<http::server> server;
+    std::unique_ptr<http::server> internal; // PARLEY_INTERNAL_PORT: /metrics and /internal/*
     try {
         log::init(info.name,
                   log::parse_level(cfg.string({"PARLEY_LOG_LEVEL"}, "info"), log::level::info));
@@ -56,7 +72,12 @@ int run_service(service_info info, std::function<void(service&)> setup)
         expose_readiness(*server, *rt, ready);
         service svc{cfg, *rt, *server, info, *ready};
         setup(svc);
+        auto internal_options = internal_options_from(cfg, info);
         server->listen();
+        if (internal_options) {
+            internal = make_internal_server(*rt, *server, std::move(*internal_options));
+            internal->listen();
+        }
     } catch (config_error const& e) {
         std::fprintf(stderr, "%s: configuration error: %s\n", info.name.c_str(), e.what());
         log::error("configuration error", {{"error", e.what()}});

@@ -1,5 +1,6 @@
 #include "parley/store/database.hpp"
 
+#include "fs/private_files.hpp"
 #include "parley/runtime/completion.hpp"
 #include "store/backend.hpp"
 #include "store/pg_url.hpp"
@@ -43,11 +44,11 @@ std::string sqlite_path_of(std::string_view url)
     }
     std::filesystem::path file(path);
     if (file.has_parent_path()) {
-        std::error_code ec;
-        std::filesystem::create_directories(file.parent_path(), ec);
-        if (ec)
-            throw error("store: cannot create the folder of " + file.string() + ": " +
-                        ec.message());
+        try {
+            fs::create_private_directories(file.parent_path()); // new folders 0700
+        } catch (std::system_error const& e) {
+            throw error("store: cannot create the folder of " + file.string() + ": " + e.what());
+        }
     }
     return file.string();
 }

@@ -1,5 +1,6 @@
 // The SQLite backend: one connection used only by one dedicated store thread, so the
 // connection needs no locking and no blocking call ever runs on an I/O thread.
+#include "fs/private_files.hpp"
 #include "store/backend.hpp"
 
 #include <algorithm>
@@ -39,6 +40,22 @@ constraint_kind kind_of(int extended_code)
     }
 }
 
+// The database file is created 0600 before SQLite opens it: SQLite gives its -wal, -shm and
+// -journal files the database file's mode, so they are 0600 too. Files left with looser modes
+// (by an older Parley, or a crash) are tightened. In-memory and temporary databases have none.
+void make_private(std::string const& path)
+{
+    if (path.empty() || path == ":memory:")
+        return;
+    try {
+        fs::create_private_file(path);
+        for (auto const* suffix : {"-wal", "-shm", "-journal"})
+            fs::tighten(path + suffix);
+    } catch (std::system_error const& e) {
+        throw error("store: cannot prepare SQLite database '" + path + "': " + e.what());
+    }
+}
+
 [[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view context)
 {
     int const code = db ? sqlite3_extended_errcode(db) : rc;
@@ -71,6 +88,7 @@ public:
     explicit sqlite_connection(std::string const& path)
     {
         int const flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+        make_private(path);
         int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
         if (rc != SQLITE_OK) {
             std::string message = "store: cannot open SQLite database '" + path +

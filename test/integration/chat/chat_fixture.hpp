@@ -43,7 +43,7 @@ struct chat_server {
         // A crashed server (or one that exits badly, e.g. a sanitizer report) explains itself.
         int status = -1;
         try {
-            status = process.stop(); // the exit status when a test stopped it already
+            status = process.stop(); // the exit status also when a test stopped it already
         } catch (std::exception const&) {
         }
         if (status != 0) {

@@ -92,7 +92,31 @@ BOOST_AUTO_TEST_CASE(stop_hooks_run_in_order_and_run_returns_zero)
     BOOST_TEST((order == std::vector<int>{1, 2}));
 }
 
-BOOST_AUTO_TEST_CASE(a_stuck_stop_hook_is_cut_off_at_the_deadline_and_the_exit_code_says_so)
+BOOST_AUTO_TEST_CASE(on_stopped_hooks_run_after_every_on_stop_hook)
+{
+    // Registered first, run last: a service's setup registers before the server's listen().
+    runtime rt({.io_threads = 2, .handle_signals = false});
+    std::vector<int> order;
+    rt.on_stopped([&]() -> net::awaitable<void> {
+        order.push_back(3);
+        co_return;
+    });
+    rt.on_stop([&]() -> net::awaitable<void> {
+        net::steady_timer slow(co_await net::this_coro::executor, std::chrono::milliseconds(50));
+        co_await slow.async_wait(use_tuple);
+        order.push_back(1);
+    });
+    rt.on_stop([&]() -> net::awaitable<void> {
+        order.push_back(2);
+        co_return;
+    });
+    std::thread stopper([&] { rt.stop(); });
+    BOOST_TEST(rt.run() == 0);
+    stopper.join();
+    BOOST_TEST((order == std::vector<int>{1, 2, 3}));
+}
+
+BOOST_AUTO_TEST_CASE(a_stuck_stop_hook_is_cut_off_at_the_deadline)
 {
     runtime rt({.shutdown_deadline = std::chrono::milliseconds(200), .handle_signals = false});
     rt.on_stop([&]() -> net::awaitable<void> {
