@@ -179,6 +179,10 @@ char* thread_buffer()
     return buffer.get();
 }
 
+// Chat's writes up to this size are read into the connection's own small buffer (see
+// relay::arm_read): one message frame of the chat protocol fits.
+constexpr std::size_t small_read_bytes = 512;
+
 // What a side could not take yet: allocated when needed, freed once written.
 class pending_bytes {
 public:
@@ -261,6 +265,8 @@ private:
         ws::close_code inject = ws::close_code::none; // a close for dst at the next boundary
         std::string_view inject_reason;
         bool read_armed = false;
+        bool small_read = false; // the armed read is an async_read_some into small_
+        bool small_reads = true; // src's last read was small: read into small_ next
         bool write_armed = false;
         bool src_done = false;       // src ended: nothing more to read
         bool dst_done = false;       // nothing more will be written to dst (shut down or dead)
@@ -285,8 +291,8 @@ private:
             };
             net::post(ex, stop);
         });
-        last_activity_ = clock::now();
-        arm_timer(last_activity_ + timeouts_.idle);
+        next_tick_ = clock::now() + tick();
+        arm_timer(next_tick_);
         // What came before the relay: the browser's first bytes read with its request, chat's
         // with its 101.
         if (!conn.buffered().empty())
@@ -316,44 +322,105 @@ private:
 
     direction& other(direction& d) noexcept { return &d == &to_browser_ ? to_chat_ : to_browser_; }
 
-    // Reads src while it has bytes and dst takes them (or they are dropped).
+    bool may_read(direction const& d) const noexcept
+    {
+        return !finished_ && !d.src_done && (d.pending.empty() || d.discard);
+    }
+
+    // Reads src while it has bytes and dst takes them (or they are dropped), then waits for
+    // more. Never while a read into small_ is pending (two reads would race for the bytes).
     void pump(direction& d)
     {
+        if (d.read_armed && d.small_read)
+            return; // its completion continues
         auto* const buffer = thread_buffer();
-        for (int reads = 0; !finished_ && !d.src_done && (d.pending.empty() || d.discard);
-             ++reads) {
+        for (int reads = 0; may_read(d); ++reads) {
             if (reads == 16) { // a fast sender does not hold the thread: continue later
                 auto later = [self = shared_from_this(), &d] { self->pump(d); };
                 net::post(browser_.get_executor(), std::move(later));
                 return;
             }
-            arm_read(d);
             error_code ec;
             auto const n = d.src->read_some(net::buffer(buffer, read_bytes), ec);
             if (ec == net::error::would_block)
-                return;
+                break;
             if (ec) {
                 src_ended(d, ec);
                 return;
             }
-            last_activity_ = clock::now();
+            active_ = true;
             deliver(d, buffer, n);
-            if (n < read_bytes) // drained; the armed wait sees what comes next
-                return;
+            if (n < read_bytes) { // drained
+                d.small_reads = n <= small_read_bytes;
+                break;
+            }
         }
+        if (may_read(d))
+            arm_read(d);
     }
 
+    // Readability is waited for in one of two ways. async_wait costs an epoll_ctl each time
+    // (Asio re-arms the descriptor), which at moderate load, one chat write per wake-up, is a
+    // good part of the relay's own cost; so while chat's writes are small (one message each),
+    // the chat side reads into small_ instead: Asio reads when epoll reports the data, and no
+    // system call arms the next read. Once writes are larger (chat coalescing under load),
+    // async_wait and the thread's buffer take over again.
     void arm_read(direction& d)
     {
         if (d.read_armed)
             return;
         d.read_armed = true;
+        d.small_read = d.to_browser && d.small_reads;
+        if (d.small_read) {
+            auto read = [self = shared_from_this(), &d](error_code ec, std::size_t n) {
+                d.read_armed = false;
+                self->small_read_done(d, ec, n);
+            };
+            d.src->async_read_some(net::buffer(small_, small_read_bytes), std::move(read));
+            return;
+        }
         auto readable = [self = shared_from_this(), &d](error_code ec) {
             d.read_armed = false;
             if (!ec)
                 self->pump(d);
         };
         d.src->async_wait(tcp::socket::wait_read, std::move(readable));
+    }
+
+    void small_read_done(direction& d, error_code ec, std::size_t n)
+    {
+        if (ec == net::error::operation_aborted || finished_)
+            return;
+        if (ec) {
+            src_ended(d, ec);
+            return;
+        }
+        active_ = true;
+        if (n < small_read_bytes) {
+            deliver(d, small_, n);
+            if (may_read(d))
+                arm_read(d);
+            return;
+        }
+        // small_ is full: the rest goes with it, in one write.
+        d.small_reads = false;
+        auto* const buffer = thread_buffer();
+        std::memcpy(buffer, small_, n);
+        error_code rec;
+        auto more = d.src->read_some(net::buffer(buffer + n, read_bytes - n), rec);
+        if (rec == net::error::would_block) {
+            more = 0;
+            rec = {};
+        }
+        deliver(d, buffer, n + more);
+        if (rec) {
+            src_ended(d, rec);
+            return;
+        }
+        if (n + more == read_bytes)
+            pump(d); // there may be more
+        else if (may_read(d))
+            arm_read(d);
     }
 
     // Bytes read from src, for dst.
@@ -601,7 +668,14 @@ private:
     }
 
     // One timer: re-armed only when a deadline earlier than the armed one appears, and at each
-    // expiry (activity itself only stamps last_activity_).
+    // expiry. Activity only sets a flag (no clock read per read): the timer ticks every quarter
+    // of the idle limit, and four quiet ticks in a row end the connection (after 1 to 1.25 times
+    // the limit of silence).
+    std::chrono::milliseconds tick() const noexcept
+    {
+        return std::max(timeouts_.idle / 4, std::chrono::milliseconds(1));
+    }
+
     void arm_timer(clock::time_point at)
     {
         if (finished_ || (timer_armed_ && at >= timer_at_))
@@ -630,11 +704,16 @@ private:
             if (!d->pending.empty() && !d->dst_done && !d->discard &&
                 now >= d->progress_at + timeouts_.stall)
                 cut_off(*d);
-        if (!closing_ && now >= last_activity_ + timeouts_.idle)
-            close_both(ws::close_code::going_away, "idle timeout");
+        if (!closing_ && now >= next_tick_) {
+            next_tick_ = now + tick();
+            quiet_ticks_ = active_ ? 0 : quiet_ticks_ + 1;
+            active_ = false;
+            if (quiet_ticks_ >= 4)
+                close_both(ws::close_code::going_away, "idle timeout");
+        }
         if (finished_)
             return;
-        auto next = closing_ ? close_deadline_ : last_activity_ + timeouts_.idle;
+        auto next = closing_ ? close_deadline_ : next_tick_;
         for (auto* d : {&to_browser_, &to_chat_})
             if (!d->pending.empty() && !d->dst_done && !d->discard)
                 next = std::min(next, d->progress_at + timeouts_.stall);
@@ -648,10 +727,13 @@ private:
     timeouts timeouts_;
     direction to_browser_{&upstream_, &browser_, true};
     direction to_chat_{&browser_, &upstream_, false};
+    char small_[small_read_bytes]; // chat's small writes land here (see arm_read)
     net::any_completion_handler<void()> done_;
-    clock::time_point last_activity_{};
+    clock::time_point next_tick_{};
     clock::time_point timer_at_{};
     clock::time_point close_deadline_{};
+    std::uint8_t quiet_ticks_ = 0;
+    bool active_ = false; // something was read since the last tick
     bool timer_armed_ = false;
     bool closing_ = false;
     bool finished_ = false;
