@@ -229,10 +229,12 @@ struct timeouts {
 };
 
 // One relayed connection after both 101s: two sockets on one strand, driven by completion
-// handlers (no coroutine frame per direction). Each direction reads its source when readable
-// (the wait is armed before the read, so an edge during the read is never lost), writes what
-// it read to its destination at once, keeps only the rest and stops reading until that is
-// written. One timer bounds idleness, stalls and closes.
+// handlers (no coroutine frame per direction). Each direction reads its source when readable,
+// writes what it read to its destination at once with a non-blocking send, keeps only the rest
+// and stops reading until that is written. (Asio's epoll reactor is edge-triggered; its
+// async_wait re-arms the descriptor and its async_read_some reads speculatively after an edge,
+// so readiness that came between a read and the next wait is never lost.) One timer bounds
+// idleness, stalls and closes.
 class relay : public std::enable_shared_from_this<relay> {
 public:
     relay(tcp::socket upstream, std::string upstream_early, timeouts t)
@@ -463,9 +465,7 @@ private:
         d.pending.append(p + sent, n - sent);
         d.progress_at = clock::now();
         arm_timer(d.progress_at + timeouts_.stall);
-        // Armed first, then tried once more: writability that came in between is not lost.
         arm_write(d);
-        send_pending(d);
     }
 
     void arm_write(direction& d)

@@ -12,12 +12,14 @@
 // browser gone without a close → 1001 to chat; a close handshake from either side passes
 // through untouched; the gateway's graceful stop or an idle connection → 1001 both ways.
 //
-// Memory: an idle relayed connection holds its two sockets, one timer and a few flags; reads go
-// into one buffer per thread and are written on at once. Only what the other side cannot take
-// yet is kept (at most one read, 64 KiB, per direction), and that direction's reading stops
-// until it is written (back-pressure onto chat's own bounded queue). A peer that takes nothing
-// for stall_timeout while data waits for it is cut off: 4008 to a browser (1001 to chat) when
-// the close fits between frames, else the connection is reset.
+// Memory: an idle relayed connection holds its two sockets, one timer, a few flags and a
+// 512-byte buffer that chat's small writes are read into (no system call arms that read, where
+// a wait for readability costs an epoll_ctl); larger reads go into one 64 KiB buffer per thread.
+// What was read is written on at once; only what the other side cannot take yet is kept (at
+// most one read per direction) and that direction's reading stops until it is written
+// (back-pressure onto chat's own bounded queue). A peer that takes nothing for stall_timeout
+// while data waits for it is cut off: 4008 to a browser (1001 to chat) when the close fits
+// between frames, else the connection is reset.
 #pragma once
 
 #include "gateway.hpp"

@@ -76,10 +76,11 @@ struct ws_record {
     std::atomic<std::uint64_t> flooded_bytes{0};
 };
 
-// Message i of a burst: every 100th is 60 KiB, the others 5 to 54 bytes.
+// Message i of a burst: every 100th is 60 KiB, every 1000th 100 KiB (a 64-bit length), the
+// others 5 to 54 bytes.
 inline std::string burst_message(int i)
 {
-    auto const size = i % 100 == 99 ? 60 * 1024 : i % 50;
+    auto const size = i % 1000 == 999 ? 100 * 1024 : i % 100 == 99 ? 60 * 1024 : i % 50;
     return "b" + std::to_string(i) + ":" + std::string(size, static_cast<char>('a' + i % 26));
 }
 
