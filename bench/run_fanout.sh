@@ -70,7 +70,7 @@ for rate in "${rates[@]}"; do
   echo "== $rate messages/s$([ "$gateway" = 1 ] && echo ' through the gateway'): $bench --port $target${prefix:+ --api-prefix $prefix} --server-pid $pids --clients ${CLIENTS:-1000} --rooms ${ROOMS:-10} --rate $rate --seconds ${SECONDS_PER_RUN:-10}"
   status=0
   "$bench" --port "$target" ${prefix:+--api-prefix "$prefix"} --key "$data/keys/jwt-ed25519.pem" --server-pid "$pids" \
-    --clients "${CLIENTS:-1000}" --rooms "${ROOMS:-10}" --rate "$rate" --seconds "${SECONDS_PER_RUN:-10}" \
+    --clients "${CLIENTS:-1000}" --rooms "${ROOMS:-10}" --rate "$rate" --seconds "${SECONDS_PER_RUN:-10}" ${DRAIN:+--drain "$DRAIN"} \
     2> >(grep -v 'closed:' >&2) || status=$?
   [ -n "$gw_pid" ] && { kill -TERM "$gw_pid"; wait "$gw_pid" || true; }
   kill -TERM "$pid"; wait "$pid" || true

@@ -45,6 +45,7 @@ struct options {
     double rate = 500;   // messages per second, all rooms together
     double seconds = 20; // measured sending time
     double warmup = 2;   // sending before the measurement starts
+    double drain = 10;   // waiting for the last deliveries after sending stopped
 };
 
 [[noreturn]] void usage(std::string const& problem)
@@ -54,7 +55,8 @@ struct options {
         << "usage: parley-bench-fanout [--host H] [--port P] [--key PRIVATE_PEM] [--server-pid "
            "PID[,PID...]]\n"
         << "       [--api-prefix /api/chat]\n"
-        << "       [--clients N] [--rooms R] [--rate MSGS_PER_S] [--seconds S] [--warmup S]\n";
+        << "       [--clients N] [--rooms R] [--rate MSGS_PER_S] [--seconds S] [--warmup S] "
+           "[--drain S]\n";
     std::exit(2);
 }
 
@@ -89,6 +91,8 @@ options parse(int argc, char** argv)
                 o.seconds = std::stod(v);
             else if (a == "--warmup")
                 o.warmup = std::stod(v);
+            else if (a == "--drain")
+                o.drain = std::stod(v);
             else
                 usage("unknown option " + a);
         } catch (std::logic_error const&) {
@@ -217,12 +221,14 @@ struct bench {
         return stamp >= window_start && stamp < window_end;
     }
 
-    net::awaitable<void> send_one(std::size_t i, std::int64_t stamp)
+    // Marked sending and numbered when scheduled, not when the coroutine starts: a saturated
+    // tool starts it late, and a client scheduled twice meanwhile sent two writes at once with
+    // one client_id (chat acks the second as a duplicate and does not broadcast it).
+    net::awaitable<void> send_one(std::size_t i, std::int64_t stamp, std::int64_t number)
     {
         auto& c = clients[i];
-        c.sending = true;
         std::string frame = R"({"type":"message","room_id":)" + std::to_string(c.room_id) +
-                            R"(,"client_id":"b)" + std::to_string(sent) + R"(","content":"t=)" +
+                            R"(,"client_id":"b)" + std::to_string(number) + R"(","content":"t=)" +
                             std::to_string(stamp) + R"("})";
         co_await c.ws->send_text(frame);
         c.sending = false;
@@ -316,12 +322,15 @@ net::awaitable<void> run(bench& b, auth::token_signer const& signer)
             std::size_t tries = 0;
             while (b.clients[next].sending && tries++ < b.clients.size())
                 next = (next + 1) % b.clients.size();
+            if (b.clients[next].sending)
+                break; // every client is still writing: never two writes on one (next tick)
             auto stamp = now_ns();
             if (b.measuring_sample(stamp)) {
                 ++b.sent_measured;
                 b.expected_measured += b.members[b.clients[next].room_id];
             }
-            net::co_spawn(ex, b.send_one(next, stamp), net::detached);
+            b.clients[next].sending = true;
+            net::co_spawn(ex, b.send_one(next, stamp, b.sent), net::detached);
             ++b.sent;
             next = (next + 1) % b.clients.size();
         }
@@ -329,7 +338,8 @@ net::awaitable<void> run(bench& b, auth::token_signer const& signer)
         co_await timer.async_wait(net::use_awaitable);
     }
     // Let the last deliveries arrive (bounded), then read the server's CPU time.
-    auto drain_until = clock::now() + 10s;
+    auto drain_until = clock::now() + std::chrono::duration_cast<clock::duration>(
+                                          std::chrono::duration<double>(o.drain));
     while (b.delivered_measured < b.expected_measured && clock::now() < drain_until) {
         timer.expires_after(10ms);
         co_await timer.async_wait(net::use_awaitable);
