@@ -10,15 +10,23 @@ packages=(
   curl ca-certificates
 )
 # Extra groups: `setup.sh test` adds what the test suite starts (servers, browser).
+debian_kubectl=no
 for group in "$@"; do
   case "$group" in
     test)
       # The browser tests: Debian's Chromium, driven by npm playwright-core. Node.js and npm only
       # when missing (a machine may already have Node from another source, e.g. NodeSource,
       # whose nodejs package conflicts with Debian's npm).
-      packages+=(chromium clang-format)
+      # fontconfig (fc-list) and DejaVu: the browser tests check that every character on the
+      # page has a glyph in an installed font.
+      packages+=(chromium clang-format fontconfig fonts-dejavu-core)
       command -v node >/dev/null || packages+=(nodejs)
       command -v npm >/dev/null || packages+=(npm)
+      # The manifest tests (test/manifests/): kubectl renders the kustomizations, the config test
+      # starts PostgreSQL and Redis, create-secrets.sh uses openssl, the image check readelf.
+      packages+=(postgresql redis-server openssl binutils)
+      command -v kubectl >/dev/null || packages+=(kubernetes-client)
+      debian_kubectl=yes
       ;;
     run) ;;
     *) echo "setup.sh: unknown group '$group' (known: run, test)" >&2; exit 2 ;;
@@ -29,10 +37,26 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
-  sudo_cmd=()
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# A machine with another kubectl (a current one) also gets Debian 12's kubectl 1.20, unpacked
+# into build/tools/ (not installed), so that the manifest tests render with both.
+if [ "$debian_kubectl" = yes ] && ! kubectl version --client 2>/dev/null | grep -q 'v1\.20\.'; then
+  dir="$(cd "$(dirname "$0")/.." && pwd)/build/tools/kubernetes-client"
+  if [ ! -x "$dir/usr/bin/kubectl" ]; then
+    echo "setup: unpacking Debian's kubernetes-client into $dir"
+    tmp=$(mktemp -d)
+    chmod 755 "$tmp" # apt's download sandbox user writes here
+    (cd "$tmp" && { apt-get download -qq kubernetes-client 2>/dev/null ||
+      { "${sudo_cmd[@]}" apt-get update -qq && apt-get download -qq kubernetes-client; }; })
+    mkdir -p "$dir"
+    dpkg -x "$tmp"/kubernetes-client_*.deb "$dir"
+    rm -rf "$tmp"
+  fi
 fi

@@ -1,7 +1,8 @@
 // Start-up of the auth service: secrets first (production refuses to start without them), then
 // the store and its schema, the admin account, and the routes.
+#include "auth/setup.hpp"
+
 #include "auth/routes.hpp"
-#include "auth/service.hpp"
 #include "auth/state.hpp"
 #include "auth/validation.hpp"
 #include "parley/auth/keys_config.hpp"

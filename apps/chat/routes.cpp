@@ -1,12 +1,12 @@
 // Every route of the chat service, in one place.
-#include "routes.hpp"
+#include "chat/routes.hpp"
 
-#include "handlers/handlers.hpp"
-#include "realtime/connection.hpp"
+#include "chat/handlers/handlers.hpp"
+#include "chat/realtime/connection.hpp"
 
-namespace parley::chat {
+namespace parley::chat_app {
 
-void add_routes(http::router& router, chat_app& app)
+void add_routes(http::router& router, std::shared_ptr<chat_state> const& app)
 {
     router.get("/health", http::bind<health>(app));
     router.get("/stats", http::bind<stats>(app));
@@ -21,10 +21,10 @@ void add_routes(http::router& router, chat_app& app)
     router.post("/rooms/{id:int}/members/{user_id:int}", http::bind<add_member>(app));
     router.del("/rooms/{id:int}/members/{user_id:int}", http::bind<remove_member>(app));
 
-    auto accept = [&app](http::request_context&) -> std::shared_ptr<ws::handler> {
+    auto accept = [app](http::request_context&) -> std::shared_ptr<ws::handler> {
         return std::make_shared<connection>(app);
     };
-    router.upgrade("/ws", ws::endpoint(accept, app.ws_options));
+    router.upgrade("/ws", ws::endpoint(accept, app->ws_options));
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

@@ -1,11 +1,11 @@
-#include "setup.hpp"
+#include "gateway/setup.hpp"
 
-#include "gateway.hpp"
+#include "gateway/routes.hpp"
+#include "gateway/state.hpp"
 #include "parley/auth/keys_config.hpp"
 #include "parley/log/log.hpp"
-#include "routes.hpp"
 
-namespace parley::gateway {
+namespace parley::gateway_app {
 
 namespace {
 
@@ -46,8 +46,7 @@ void setup(service& svc)
             throw config_error(std::string(*names.begin()) + " must list at least one address");
         return list;
     };
-    // Leaked on purpose: lives as long as the process, like the server it serves.
-    auto* g = new gateway_state{
+    auto g = std::shared_ptr<gateway_state>(new gateway_state{
         .auth = upstream(
             ex, "auth", addresses({"PARLEY_AUTH_URL", "AUTH_SERVICE_URL"}, "http://127.0.0.1:5001"),
             forward_options, probe_options),
@@ -65,7 +64,7 @@ void setup(service& svc)
         .self_host = self_host(cfg.string({"PARLEY_BIND"}, "0.0.0.0")),
         .probe_options = probe_options,
         .ws_connect_timeout = forward_options.connect_timeout + std::chrono::seconds(3),
-    };
+    });
 
     // Only the admin topology needs a user; tokens are verified here with the public key.
     auto verifier = std::make_shared<auth::token_verifier const>(auth::verifier_from_config(cfg));
@@ -73,7 +72,7 @@ void setup(service& svc)
 
     ws::session_options ws_options;
     ws_options.allowed_origins = cfg.list({"PARLEY_WS_ORIGINS"}, {});
-    add_routes(svc.server.routes(), *g, ws_options);
+    add_routes(svc.server.routes(), g, ws_options);
 }
 
-} // namespace parley::gateway
+} // namespace parley::gateway_app

@@ -1,4 +1,4 @@
-#include "upstream.hpp"
+#include "gateway/upstream.hpp"
 
 #include "parley/json/json.hpp"
 #include "parley/log/log.hpp"
@@ -6,7 +6,7 @@
 #include <array>
 #include <string_view>
 
-namespace parley::gateway {
+namespace parley::gateway_app {
 
 namespace {
 
@@ -118,4 +118,4 @@ net::awaitable<boost::json::value> probe_json(http::client& c, std::string targe
     co_return std::move(*parsed);
 }
 
-} // namespace parley::gateway
+} // namespace parley::gateway_app

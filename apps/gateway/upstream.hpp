@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace parley::gateway {
+namespace parley::gateway_app {
 
 // One upstream service: its addresses, a pooled client over all of them (round-robin with
 // failover) for forwarding, and one client per address for probes (health, topology).
@@ -41,4 +41,4 @@ net::awaitable<http::response> forward(upstream& to, http::request_context& ctx,
 net::awaitable<boost::json::value> probe_json(http::client& c, std::string target,
                                               http::fields headers = {});
 
-} // namespace parley::gateway
+} // namespace parley::gateway_app

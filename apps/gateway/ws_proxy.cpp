@@ -1,11 +1,12 @@
-#include "ws_proxy.hpp"
+#include "gateway/ws_proxy.hpp"
 
+#include "gateway/upstream.hpp"
+#include "parley/http/address.hpp"
 #include "parley/http/context.hpp"
 #include "parley/http/error.hpp"
 #include "parley/log/log.hpp"
 #include "parley/metrics/metrics.hpp"
 #include "parley/ws/handshake.hpp"
-#include "upstream.hpp"
 
 #include <algorithm>
 #include <boost/asio/any_completion_handler.hpp>
@@ -24,7 +25,7 @@
 #include <string_view>
 #include <variant>
 
-namespace parley::gateway {
+namespace parley::gateway_app {
 
 namespace {
 
@@ -49,37 +50,6 @@ metrics::counter_series& cut_offs()
     static auto& c = metrics::counter("parley_gateway_ws_relay_cut_offs_total",
                                       "Relayed connections cut off: a side stopped reading");
     return c;
-}
-
-// --- addresses --------------------------------------------------------------------------------
-
-struct host_port {
-    std::string host;
-    std::uint16_t port = 0;
-};
-
-// "http://host:port/..." or "host:port" (the forms http::client accepts).
-std::optional<host_port> parse_address(std::string_view a)
-{
-    if (auto scheme = a.find("://"); scheme != std::string_view::npos)
-        a.remove_prefix(scheme + 3);
-    a = a.substr(0, a.find('/'));
-    auto colon = a.rfind(':');
-    if (colon == std::string_view::npos)
-        return host_port{std::string(a), 80};
-    host_port out;
-    out.host = std::string(a.substr(0, colon));
-    if (out.host.size() > 1 && out.host.front() == '[')
-        out.host = out.host.substr(1, out.host.size() - 2);
-    try {
-        auto port = std::stoul(std::string(a.substr(colon + 1)));
-        if (port == 0 || port > 65535)
-            return std::nullopt;
-        out.port = static_cast<std::uint16_t>(port);
-    } catch (std::exception const&) {
-        return std::nullopt;
-    }
-    return out;
 }
 
 // --- frames -----------------------------------------------------------------------------------
@@ -770,10 +740,9 @@ public:
     }
 
     // The request line, Host for this address, then the rest.
-    std::string for_host(host_port const& to) const
+    std::string for_host(http::service_address const& to) const
     {
-        auto const host = to.host.find(':') != std::string::npos ? "[" + to.host + "]" : to.host;
-        return request_line_ + "Host: " + host + ":" + std::to_string(to.port) + "\r\n" + head_;
+        return request_line_ + "Host: " + to.host_header + "\r\n" + head_;
     }
 
 private:
@@ -844,19 +813,18 @@ std::optional<upstream_reply> parse_reply(std::string_view head)
 constexpr std::size_t max_reply_head_bytes = 8 * 1024;
 
 // Connects to one chat address and sends the upgrade; chat's answer, or an error.
-net::awaitable<std::optional<upstream_reply>> handshake(tcp::socket& socket, host_port to,
-                                                        std::string request)
+net::awaitable<std::optional<upstream_reply>>
+handshake(tcp::socket& socket, http::service_address to, std::string request)
 {
     auto ex = co_await net::this_coro::executor;
     error_code ec;
     auto address = net::ip::make_address(to.host, ec);
     if (!ec) {
-        tcp::endpoint endpoint(address, to.port);
+        tcp::endpoint endpoint(address, static_cast<std::uint16_t>(std::stoul(to.port)));
         std::tie(ec) = co_await socket.async_connect(endpoint, use_tuple);
     } else {
         tcp::resolver resolver(ex);
-        auto const port = std::to_string(to.port);
-        auto [rec, endpoints] = co_await resolver.async_resolve(to.host, port, use_tuple);
+        auto [rec, endpoints] = co_await resolver.async_resolve(to.host, to.port, use_tuple);
         if (rec)
             co_return std::nullopt;
         std::tie(ec, std::ignore) = co_await net::async_connect(socket, endpoints, use_tuple);
@@ -894,7 +862,8 @@ net::awaitable<void> expire(net::steady_timer& timer)
 }
 
 // The handshake with one address, bounded in time.
-net::awaitable<std::optional<upstream_reply>> try_upstream(tcp::socket& socket, host_port to,
+net::awaitable<std::optional<upstream_reply>> try_upstream(tcp::socket& socket,
+                                                           http::service_address to,
                                                            std::string request,
                                                            std::chrono::milliseconds timeout)
 {
@@ -912,7 +881,7 @@ net::awaitable<std::optional<upstream_reply>> try_upstream(tcp::socket& socket, 
 // --- answering the browser --------------------------------------------------------------------
 
 struct endpoint_state {
-    gateway_state& gateway;
+    std::shared_ptr<gateway_state> gateway;
     relay_options options;
 };
 
@@ -982,17 +951,20 @@ net::awaitable<http::upgrade> answer(std::shared_ptr<endpoint_state const> e,
     timeouts const t{o.idle_timeout, o.stall_timeout, o.close_timeout};
 
     auto ex = co_await net::this_coro::executor; // the browser connection's strand
-    auto& g = e->gateway;
+    auto& g = *e->gateway;
     auto const& addresses = g.chat.addresses;
     auto const start = g.next_chat.fetch_add(1);
     for (std::size_t i = 0; i < addresses.size(); ++i) {
         auto const& address = addresses[(start + i) % addresses.size()];
-        auto to = parse_address(address);
-        if (!to)
+        http::service_address to;
+        try {
+            to = http::parse_service_address(address); // checked at start-up already
+        } catch (std::invalid_argument const&) {
             continue;
+        }
         tcp::socket socket(ex);
-        auto request = head.for_host(*to);
-        auto attempt = try_upstream(socket, *to, std::move(request), g.ws_connect_timeout);
+        auto request = head.for_host(to);
+        auto attempt = try_upstream(socket, to, std::move(request), g.ws_connect_timeout);
         auto reply = co_await std::move(attempt);
         if (!reply) {
             log::warn("chat instance unavailable for a WebSocket",
@@ -1043,9 +1015,10 @@ relay_options relay_options_from(config const& cfg, ws::session_options handshak
     return o;
 }
 
-http::upgrade_handler ws_relay(gateway_state& g, relay_options options)
+http::upgrade_handler ws_relay(std::shared_ptr<gateway_state> g, relay_options options)
 {
-    auto e = std::make_shared<endpoint_state const>(endpoint_state{g, std::move(options)});
+    auto e =
+        std::make_shared<endpoint_state const>(endpoint_state{std::move(g), std::move(options)});
     return [e](http::request_context& ctx) { return answer(e, ctx); };
 }
 
@@ -1054,4 +1027,4 @@ relay_counts relay_totals() noexcept
     return {open_relays().value(), buffered_bytes().value()};
 }
 
-} // namespace parley::gateway
+} // namespace parley::gateway_app

@@ -22,15 +22,16 @@
 // between frames, else the connection is reset.
 #pragma once
 
-#include "gateway.hpp"
+#include "gateway/state.hpp"
 #include "parley/config/config.hpp"
 #include "parley/http/upgrade.hpp"
 #include "parley/ws/session.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 
-namespace parley::gateway {
+namespace parley::gateway_app {
 
 struct relay_options {
     // The browser's handshake: allowed_origins (the gateway's PARLEY_WS_ORIGINS; chat checks its
@@ -50,7 +51,7 @@ struct relay_options {
 relay_options relay_options_from(config const& cfg, ws::session_options handshake);
 
 // The /ws upgrade route.
-http::upgrade_handler ws_relay(gateway_state& g, relay_options options);
+http::upgrade_handler ws_relay(std::shared_ptr<gateway_state> g, relay_options options);
 
 // The relay's own accounting (also the parley_gateway_ws_relay_* metrics).
 struct relay_counts {
@@ -59,4 +60,4 @@ struct relay_counts {
 };
 relay_counts relay_totals() noexcept;
 
-} // namespace parley::gateway
+} // namespace parley::gateway_app

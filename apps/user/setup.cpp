@@ -1,9 +1,10 @@
 // Start-up of the user service: the token verifier (public key only) and the service credential
 // first (production refuses to start without them), then the store and the routes.
+#include "user/setup.hpp"
+
 #include "parley/auth/keys_config.hpp"
 #include "parley/log/log.hpp"
 #include "user/routes.hpp"
-#include "user/service.hpp"
 
 namespace parley::user_app {
 

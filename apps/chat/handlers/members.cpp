@@ -1,10 +1,10 @@
-#include "handlers/handlers.hpp"
+#include "chat/fanout/eviction.hpp"
+#include "chat/handlers/handlers.hpp"
 #include "parley/http/error.hpp"
-#include "realtime/connection.hpp"
 
 #include <boost/json/array.hpp>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 namespace {
 
@@ -18,10 +18,9 @@ void check_may_manage(room const& r, auth::identity const& user)
 
 } // namespace
 
-net::awaitable<http::response> add_member(chat_app& app, http::request_context& ctx)
+net::awaitable<http::response> add_member(chat_state& app, http::request_context& ctx)
 {
-    std::optional<auth::identity> slot;
-    auto const& user = require_user(app, ctx, slot);
+    auto const& user = ctx.user();
     auto r = co_await room_or_404(app, ctx.int_param("id"), &user);
     check_may_manage(r, user);
     auto const member = ctx.int_param("user_id");
@@ -35,10 +34,9 @@ net::awaitable<http::response> add_member(chat_app& app, http::request_context& 
                             {"user_id", member}});
 }
 
-net::awaitable<http::response> remove_member(chat_app& app, http::request_context& ctx)
+net::awaitable<http::response> remove_member(chat_state& app, http::request_context& ctx)
 {
-    std::optional<auth::identity> slot;
-    auto const& user = require_user(app, ctx, slot);
+    auto const& user = ctx.user();
     auto r = co_await room_or_404(app, ctx.int_param("id"), &user);
     auto const member = ctx.int_param("user_id");
     if (member != user.user_id)
@@ -52,10 +50,9 @@ net::awaitable<http::response> remove_member(chat_app& app, http::request_contex
         boost::json::object{{"message", "Member removed"}, {"room_id", r.id}, {"user_id", member}});
 }
 
-net::awaitable<http::response> list_members(chat_app& app, http::request_context& ctx)
+net::awaitable<http::response> list_members(chat_state& app, http::request_context& ctx)
 {
-    std::optional<auth::identity> slot;
-    auto const& user = require_user(app, ctx, slot);
+    auto const& user = ctx.user();
     auto r = co_await room_or_404(app, ctx.int_param("id"), &user);
     boost::json::array out;
     auto const members = co_await app.rooms.members(r.id);
@@ -64,4 +61,4 @@ net::awaitable<http::response> list_members(chat_app& app, http::request_context
     co_return http::json(boost::json::object{{"room_id", r.id}, {"members", std::move(out)}});
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

@@ -1,20 +1,18 @@
-#include "realtime/events.hpp"
+#include "chat/realtime/events.hpp"
 
 #include "parley/json/json.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
-namespace parley::chat::events {
+namespace parley::chat_app::events {
 
 namespace bj = boost::json;
 
 std::string new_message(message_record const& m)
 {
-    bj::object o;
-    o["type"] = "new_message";
-    for (auto& [k, v] : to_json(m))
-        o[k] = v;
+    auto o = json::write(m);
+    o.as_object().emplace("type", "new_message");
     return json::serialize(o);
 }
 
@@ -60,7 +58,7 @@ std::string online_users(std::int64_t room_id, std::vector<online_user> const& u
 std::string user_typing(std::int64_t room_id, std::int64_t user_id, std::string_view username,
                         bool is_typing)
 {
-    bj::object o; // key order matters: see the header
+    bj::object o;
     o["type"] = "user_typing";
     o["user_id"] = user_id;
     o["room_id"] = room_id;
@@ -133,4 +131,4 @@ std::string error(error_info const& e)
     return json::serialize(o);
 }
 
-} // namespace parley::chat::events
+} // namespace parley::chat_app::events

@@ -1,23 +1,22 @@
 // The JSON frames of the real-time protocol (docs/protocol.md), serialized once each.
 #pragma once
 
+#include "chat/realtime/presence.hpp"
+#include "chat/store/records.hpp"
 #include "parley/auth/identity.hpp"
-#include "realtime/presence.hpp"
-#include "store/records.hpp"
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace parley::chat::events {
+namespace parley::chat_app::events {
 
 // Broadcast to a room (bus payloads).
 std::string new_message(message_record const& m);
 std::string user_joined(std::int64_t room_id, std::int64_t user_id, std::string_view username);
 std::string user_left(std::int64_t room_id, std::int64_t user_id, std::string_view username);
 std::string online_users(std::int64_t room_id, std::vector<online_user> const& users);
-// Starts with {"type":"user_typing","user_id":N, so delivery can skip the typist (room_hub.cpp).
 std::string user_typing(std::int64_t room_id, std::int64_t user_id, std::string_view username,
                         bool is_typing);
 
@@ -37,4 +36,4 @@ struct error_info {
 };
 std::string error(error_info const& e);
 
-} // namespace parley::chat::events
+} // namespace parley::chat_app::events

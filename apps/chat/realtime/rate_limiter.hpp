@@ -9,7 +9,7 @@
 #include <mutex>
 #include <unordered_map>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 class rate_limiter {
 public:
@@ -45,4 +45,4 @@ private:
     std::unordered_map<std::int64_t, bucket> buckets_;
 };
 
-} // namespace parley::chat
+} // namespace parley::chat_app

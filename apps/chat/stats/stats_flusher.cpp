@@ -1,4 +1,4 @@
-#include "stats/stats_flusher.hpp"
+#include "chat/stats/stats_flusher.hpp"
 
 #include "parley/json/json.hpp"
 #include "parley/log/log.hpp"
@@ -6,7 +6,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 stats_flusher::stats_flusher(net::any_io_executor executor, stats_options options)
     : options_(std::move(options)),
@@ -38,17 +38,9 @@ std::size_t stats_flusher::pending_users() const
 
 void stats_flusher::start()
 {
-    auto on_done = [](std::exception_ptr e) {
-        if (e) {
-            try {
-                std::rethrow_exception(e);
-            } catch (std::exception const& ex) {
-                log::error("stats flusher stopped", {{"error", ex.what()}});
-            }
-        }
-    };
     net::co_spawn(
-        timer_.get_executor(), [self = shared_from_this()] { return self->loop(); }, on_done);
+        timer_.get_executor(), [self = shared_from_this()] { return self->loop(); },
+        log::on_failure{"stats flusher stopped"});
 }
 
 net::awaitable<void> stats_flusher::loop()
@@ -125,4 +117,4 @@ net::awaitable<bool> stats_flusher::flush()
     co_return ok;
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

@@ -16,7 +16,7 @@
 #include <mutex>
 #include <string>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 struct stats_options {
     std::string user_service_url = "http://127.0.0.1:5002";
@@ -56,4 +56,4 @@ private:
     bool stopping_ = false;
 };
 
-} // namespace parley::chat
+} // namespace parley::chat_app

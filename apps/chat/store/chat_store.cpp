@@ -1,11 +1,11 @@
-#include "store/chat_store.hpp"
+#include "chat/store/chat_store.hpp"
 
-#include "text.hpp"
+#include "parley/time/utc.hpp"
 
 #include <algorithm>
 #include <string>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 std::vector<store::migration> chat_migrations()
 {
@@ -109,10 +109,14 @@ net::awaitable<std::optional<room>> chat_store::visible_room(std::int64_t id,
     co_return co_await db_.run(find);
 }
 
-net::awaitable<room> chat_store::create_room(new_room n)
+net::awaitable<std::optional<room>> chat_store::create_room(new_room n)
 {
-    auto now = iso_now();
-    auto create = [&](store::connection& c) {
+    auto now = utc_timestamp_ms();
+    auto create = [&](store::connection& c) -> std::optional<room> {
+        if (!n.is_private && c.query_one("SELECT 1 FROM rooms WHERE is_private = 0 AND "
+                                         "lower(name) = lower($1)",
+                                         {n.name}))
+            return std::nullopt;
         auto id =
             c.insert("INSERT INTO rooms (name, description, created_by, created_at, is_private) "
                      "VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -165,7 +169,7 @@ net::awaitable<std::vector<message_record>> chat_store::messages(std::int64_t ro
 
 net::awaitable<bool> chat_store::add_member(std::int64_t room_id, std::int64_t user_id)
 {
-    auto now = iso_now();
+    auto now = utc_timestamp_ms();
     auto add = [&](store::connection& c) {
         return c.execute(
                    "INSERT INTO room_members (room_id, user_id, added_at) VALUES ($1, $2, $3) "
@@ -196,4 +200,4 @@ net::awaitable<std::vector<std::int64_t>> chat_store::members(std::int64_t room_
     co_return co_await db_.run(list);
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

@@ -1,11 +1,11 @@
-#include "store/message_writer.hpp"
+#include "chat/store/message_writer.hpp"
 
-#include "text.hpp"
+#include "parley/time/utc.hpp"
 
 #include <algorithm>
 #include <unordered_map>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 namespace {
 
@@ -113,7 +113,7 @@ std::vector<write_result> process_writes(store::connection& c, std::span<write_o
     std::vector<write_result> results;
     results.reserve(ops.size());
     seq_cache rooms(c);
-    auto const now = iso_now();
+    auto const now = utc_timestamp_ms();
     for (auto const& op : ops) {
         if (auto const* p = std::get_if<post_op>(&op))
             results.emplace_back(post(c, rooms, *p, now));
@@ -124,4 +124,4 @@ std::vector<write_result> process_writes(store::connection& c, std::span<write_o
     return results;
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

@@ -1,12 +1,12 @@
 // The gateway's own endpoints (everything else is forwarded, see routes.cpp).
 #pragma once
 
-#include "gateway.hpp"
+#include "gateway/state.hpp"
 #include "parley/http/context.hpp"
 #include "parley/http/message.hpp"
 #include "parley/net.hpp"
 
-namespace parley::gateway {
+namespace parley::gateway_app {
 
 // GET /health: 200 {"status":"healthy","services":{...}} when every upstream answers its
 // /health, else 503 with "status":"degraded" (per-service booleans either way).
@@ -19,4 +19,4 @@ net::awaitable<http::response> stats(gateway_state& g, http::request_context& ct
 // GET /api/admin/topology (admins): every instance of every service with its load.
 net::awaitable<http::response> topology(gateway_state& g, http::request_context& ctx);
 
-} // namespace parley::gateway
+} // namespace parley::gateway_app

@@ -1,7 +1,7 @@
-#include "gather.hpp"
-#include "handlers/handlers.hpp"
+#include "gateway/gather.hpp"
+#include "gateway/handlers/handlers.hpp"
 
-namespace parley::gateway {
+namespace parley::gateway_app {
 
 namespace {
 
@@ -34,4 +34,4 @@ net::awaitable<http::response> health(gateway_state& g, http::request_context&)
          {"services", {{"auth", bool(up[0])}, {"user", bool(up[1])}, {"chat", bool(up[2])}}}});
 }
 
-} // namespace parley::gateway
+} // namespace parley::gateway_app

@@ -1,7 +1,7 @@
-#include "gather.hpp"
-#include "handlers/handlers.hpp"
+#include "gateway/gather.hpp"
+#include "gateway/handlers/handlers.hpp"
 
-namespace parley::gateway {
+namespace parley::gateway_app {
 
 namespace {
 
@@ -75,4 +75,4 @@ net::awaitable<http::response> stats(gateway_state& g, http::request_context& ct
     });
 }
 
-} // namespace parley::gateway
+} // namespace parley::gateway_app

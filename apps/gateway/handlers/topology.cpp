@@ -1,8 +1,8 @@
-#include "gather.hpp"
-#include "handlers/handlers.hpp"
+#include "gateway/gather.hpp"
+#include "gateway/handlers/handlers.hpp"
 #include "parley/http/error.hpp"
 
-namespace parley::gateway {
+namespace parley::gateway_app {
 
 namespace {
 
@@ -62,4 +62,4 @@ net::awaitable<http::response> topology(gateway_state& g, http::request_context&
     co_return http::json({{"services", std::move(services)}, {"links", std::move(links)}});
 }
 
-} // namespace parley::gateway
+} // namespace parley::gateway_app

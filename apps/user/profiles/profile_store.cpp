@@ -50,19 +50,6 @@ std::vector<store::migration> user_migrations()
     };
 }
 
-boost::json::object to_json(profile const& p)
-{
-    boost::json::object o;
-    o["id"] = p.id ? boost::json::value(*p.id) : boost::json::value(nullptr);
-    o["user_id"] = p.user_id;
-    o["avatar"] = p.avatar;
-    o["bio"] = p.bio ? boost::json::value(*p.bio) : boost::json::value(nullptr);
-    o["messages_sent"] = p.messages_sent;
-    o["rooms_created"] = p.rooms_created;
-    o["last_seen"] = p.last_seen ? boost::json::value(*p.last_seen) : boost::json::value(nullptr);
-    return o;
-}
-
 net::awaitable<profile> profile_store::get(std::int64_t user_id)
 {
     auto find = [user_id](store::connection& c) { return find_in(c, user_id); };

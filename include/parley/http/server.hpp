@@ -40,6 +40,7 @@ struct server_options {
     std::chrono::milliseconds write_timeout{30'000};
     std::vector<std::string> cors_origins; // "*" or exact origins; empty: no CORS headers
     authenticator authenticate;            // bearer token -> identity, for ctx.user()
+    unauthorized_texts unauthorized;       // what ctx.user()'s 401s say
     bool expose_metrics = true;            // GET /metrics in Prometheus text format
 };
 
@@ -57,7 +58,7 @@ public:
     // Replaces server_options::authenticate (bearer token -> identity for ctx.user()), for
     // services whose server was built before their keys were loaded (run_service). Call before
     // listen().
-    void set_authenticator(authenticator a);
+    void set_authenticator(authenticator a, unauthorized_texts texts = {});
 
     // Binds and starts accepting; returns the bound port. Registers a stop hook on the runtime.
     std::uint16_t listen();

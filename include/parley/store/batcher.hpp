@@ -21,16 +21,11 @@
 
 #include "parley/log/log.hpp"
 #include "parley/net.hpp"
+#include "parley/runtime/completion.hpp"
 #include "parley/store/database.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/append.hpp>
-#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/execution/outstanding_work.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/prefer.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -93,14 +88,12 @@ public:
 
 private:
     using completion = net::any_completion_handler<void(std::exception_ptr, Result)>;
-    using work_executor = decltype(net::prefer(std::declval<net::any_io_executor>(),
-                                               net::execution::outstanding_work.tracked));
 
     struct pending {
         Item item;
         completion done;
         // Keeps the submitter's event loop alive while its item waits (it may have nothing else).
-        work_executor work;
+        tracked_executor work;
     };
 
     batcher(database& db, net::any_io_executor executor, process_fn process, committed_fn committed,
@@ -114,9 +107,7 @@ private:
 
     template <class Handler> void enqueue(Item item, Handler handler)
     {
-        auto work =
-            net::prefer(net::any_io_executor(net::get_associated_executor(handler, executor_)),
-                        net::execution::outstanding_work.tracked);
+        auto work = track(handler, executor_);
         bool start = false;
         {
             std::lock_guard lock(mutex_);
@@ -129,17 +120,9 @@ private:
         }
         if (start) {
             auto self = this->shared_from_this();
-            auto on_done = [](std::exception_ptr e) {
-                if (e) {
-                    try {
-                        std::rethrow_exception(e);
-                    } catch (std::exception const& ex) {
-                        log::error("batcher drain loop failed", {{"error", ex.what()}});
-                    }
-                }
-            };
             net::co_spawn(
-                executor_, [self] { return self->drain(); }, on_done);
+                executor_, [self] { return self->drain(); },
+                log::on_failure{"batcher drain loop failed"});
         }
     }
 
@@ -194,15 +177,7 @@ private:
             for (std::size_t i = 0; i < batch.size(); ++i) {
                 auto& p = batch[i];
                 Result r = error ? Result{} : std::move(results[i]);
-                // The work guard ends inside the completion, on the submitter's thread: once a
-                // submitter has resumed, its io_context may be gone (see database::run).
-                auto target = net::prefer(net::any_io_executor(p.work),
-                                          net::execution::outstanding_work.untracked);
-                auto complete = [done = std::move(p.done), error, r = std::move(r),
-                                 work = std::move(p.work)]() mutable {
-                    std::move(done)(error, std::move(r));
-                };
-                net::post(target, std::move(complete));
+                complete_on(std::move(p.work), std::move(p.done), error, std::move(r));
             }
         }
     }

@@ -1,6 +1,6 @@
 #include "parley/http/client.hpp"
 
-#include "http/client_address.hpp"
+#include "parley/http/address.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -70,7 +70,7 @@ struct connection {
 using connection_ptr = std::unique_ptr<connection>;
 
 struct upstream {
-    detail::client_address address;
+    service_address address;
     std::optional<tcp::endpoint> literal; // an IP address needs no trip to the resolver thread
     std::vector<connection_ptr> idle;     // guarded by client::impl::mutex_
 };
@@ -129,7 +129,7 @@ bool is_target(std::string_view s)
     throw std::invalid_argument("http::client: cannot send request: " + std::string(what));
 }
 
-beast_request to_beast(request const& req, detail::client_address const& address)
+beast_request to_beast(request const& req, service_address const& address)
 {
     beast_request out;
     out.version(11);
@@ -180,7 +180,7 @@ struct client::impl {
             throw std::invalid_argument("http::client: no upstream addresses given");
         upstreams_.reserve(options_.addresses.size());
         for (auto const& text : options_.addresses) {
-            upstream u{detail::parse_client_address(text), std::nullopt, {}};
+            upstream u{parse_service_address(text), std::nullopt, {}};
             error_code ec;
             auto const ip = net::ip::make_address(u.address.host, ec);
             if (!ec)

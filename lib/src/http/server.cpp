@@ -100,17 +100,6 @@ struct server::impl : std::enable_shared_from_this<impl> {
 
 namespace {
 
-void log_failure(char const* what, std::exception_ptr e)
-{
-    if (!e)
-        return;
-    try {
-        std::rethrow_exception(e);
-    } catch (std::exception const& ex) {
-        log::error(what, {{"error", ex.what()}});
-    }
-}
-
 // keep_alive: nothing leaves the Connection header to the response (the 101 upgrade).
 bhttp::response<bhttp::string_body> to_beast(response&& res, unsigned version,
                                              std::optional<bool> keep_alive, bool head)
@@ -184,9 +173,10 @@ void server::use(middleware m)
 {
     impl_->middlewares.push_back(std::move(m));
 }
-void server::set_authenticator(authenticator a)
+void server::set_authenticator(authenticator a, unauthorized_texts texts)
 {
     impl_->options.authenticate = std::move(a);
+    impl_->options.unauthorized = std::move(texts);
 }
 std::uint16_t server::port() const noexcept
 {
@@ -223,7 +213,7 @@ std::uint16_t server::listen()
     auto keep = impl_;
     self.rt.on_stop([keep]() { return keep->stop(); });
     net::co_spawn(self.acceptor->get_executor(), self.accept_loop(),
-                  [](std::exception_ptr e) { log_failure("accept loop failed", e); });
+                  log::on_failure{"accept loop failed"});
     log::info("listening", {{"address", self.options.address}, {"port", self.bound_port}});
     return self.bound_port;
 }
@@ -245,7 +235,7 @@ net::awaitable<void> server::impl::accept_loop()
         }
         auto executor = socket.get_executor();
         net::co_spawn(executor, serve_connection(std::move(socket)),
-                      [](std::exception_ptr e) { log_failure("connection failed", e); });
+                      log::on_failure{"connection failed"});
     }
 }
 
@@ -394,7 +384,7 @@ net::awaitable<bool> server::impl::read_request(connection& c, incoming& in)
 net::awaitable<server::impl::outcome> server::impl::respond(incoming& in)
 {
     request_context ctx(in.req, net::any_io_executor(co_await net::this_coro::executor),
-                        &options.authenticate);
+                        &options.authenticate, &options.unauthorized);
     outcome out;
     auto const* upgrade =
         in.route.result == router::match::found ? router::upgrade_of(*in.route.target) : nullptr;

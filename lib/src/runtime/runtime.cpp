@@ -46,13 +46,7 @@ void runtime::stop()
     if (state_->stopping.exchange(true))
         return;
     auto finished = [this](std::exception_ptr e) {
-        if (e) {
-            try {
-                std::rethrow_exception(e);
-            } catch (std::exception const& ex) {
-                log::error("stop hook failed", {{"error", ex.what()}});
-            }
-        }
+        log::on_failure{"stop hook failed"}(e);
         boost::system::error_code ignored;
         state_->signals.cancel(ignored);
         state_->work.reset();

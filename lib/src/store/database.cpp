@@ -1,5 +1,6 @@
 #include "parley/store/database.hpp"
 
+#include "parley/runtime/completion.hpp"
 #include "store/backend.hpp"
 
 #include <boost/asio/associated_executor.hpp>
@@ -59,8 +60,7 @@ struct run_initiation {
     template <class Handler>
     void operator()(Handler&& handler, std::function<void(connection&)> job) const
     {
-        auto caller = net::prefer(net::get_associated_executor(handler),
-                                  net::execution::outstanding_work.tracked);
+        auto caller = track(handler, backend->executor());
         auto* b = backend;
         auto task = [b, job = std::move(job), handler = std::forward<Handler>(handler),
                      caller = std::move(caller)]() mutable {
@@ -71,14 +71,7 @@ struct run_initiation {
                 e = std::current_exception();
             }
             job = nullptr; // release what the job captured here, not on the caller's thread
-            // The work guard travels with the completion and ends on the caller's thread: once
-            // the caller has resumed, its io_context may be gone, so this thread must not hold
-            // (and later release) a tracked executor of it.
-            auto target = net::prefer(caller, net::execution::outstanding_work.untracked);
-            auto complete = [handler = std::move(handler), e, work = std::move(caller)]() mutable {
-                std::move(handler)(e);
-            };
-            net::post(target, std::move(complete));
+            complete_on(std::move(caller), std::move(handler), e);
         };
         net::post(backend->executor(), std::move(task));
     }

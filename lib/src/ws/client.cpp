@@ -1,5 +1,6 @@
 #include "parley/ws/client.hpp"
 
+#include "parley/text/utf8.hpp"
 #include "ws/codec.hpp"
 #include "ws/handshake.hpp"
 
@@ -238,7 +239,7 @@ net::awaitable<void> client::impl::write_close(ws::close_code c, std::string_vie
         auto const v = static_cast<std::uint16_t>(c);
         payload.push_back(static_cast<char>(v >> 8));
         payload.push_back(static_cast<char>(v & 0xff));
-        payload.append(detail::truncate_utf8(why, 123));
+        payload.append(text::truncate_utf8(why, 123));
     }
     co_await write(detail::opcode::close, payload);
 }

@@ -53,16 +53,6 @@ BOOST_AUTO_TEST_CASE(passwords_count_characters_not_bytes)
     BOOST_TEST(check_password("abcdefg\xFF").has_value()); // not UTF-8
 }
 
-BOOST_AUTO_TEST_CASE(utf8_lengths)
-{
-    BOOST_TEST(utf8_length("abc").value() == 3u);
-    BOOST_TEST(utf8_length("\xF0\x9F\x98\x80").value() == 1u); // one emoji
-    BOOST_TEST(!utf8_length("\xC3").has_value());              // truncated
-    BOOST_TEST(!utf8_length("\xC0\xAF").has_value());          // overlong '/'
-    BOOST_TEST(!utf8_length("\xED\xA0\x80").has_value());      // surrogate
-    BOOST_TEST(!utf8_length("\x80").has_value());              // lone continuation
-}
-
 BOOST_AUTO_TEST_CASE(client_addresses)
 {
     BOOST_TEST(strip_port("127.0.0.1:5000") == "127.0.0.1");

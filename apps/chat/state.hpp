@@ -1,22 +1,23 @@
-// Everything the chat service's handlers share, built once at startup (see chat_app.cpp).
+// Everything the chat service's handlers share, built once by setup() (setup.cpp) and kept
+// alive by the routes and the stop hook that use it.
 #pragma once
 
-#include "fanout/room_hub.hpp"
+#include "chat/fanout/room_hub.hpp"
+#include "chat/realtime/presence.hpp"
+#include "chat/realtime/rate_limiter.hpp"
+#include "chat/stats/stats_flusher.hpp"
+#include "chat/store/chat_store.hpp"
+#include "chat/store/message_writer.hpp"
 #include "parley/auth/token.hpp"
 #include "parley/bus/bus.hpp"
 #include "parley/service/service.hpp"
 #include "parley/store/database.hpp"
 #include "parley/ws/session.hpp"
-#include "realtime/presence.hpp"
-#include "realtime/rate_limiter.hpp"
-#include "stats/stats_flusher.hpp"
-#include "store/chat_store.hpp"
-#include "store/message_writer.hpp"
 
 #include <chrono>
 #include <memory>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 // Limits of the API (the numbers).
 inline constexpr std::size_t max_room_name_chars = 100;
@@ -33,9 +34,9 @@ struct chat_settings {
     std::size_t max_batch = 512;                      // messages per group-commit transaction
 };
 
-struct chat_app {
-    chat_app(service& svc);
-    ~chat_app();
+struct chat_state {
+    chat_state(service& svc);
+    ~chat_state();
 
     chat_settings settings;
     net::any_io_executor executor;
@@ -43,7 +44,7 @@ struct chat_app {
     chat_store rooms;
     std::unique_ptr<bus::bus> bus;
     room_hub hub;
-    std::unique_ptr<chat::presence> presence;
+    std::unique_ptr<chat_app::presence> presence;
     std::shared_ptr<message_writer> writer;
     std::shared_ptr<stats_flusher> stats;
     std::shared_ptr<auth::token_verifier const> verifier;
@@ -51,7 +52,4 @@ struct chat_app {
     ws::session_options ws_options;
 };
 
-// Builds the app, its routes and its stop hook: the setup function given to run_service.
-void setup(service& svc);
-
-} // namespace parley::chat
+} // namespace parley::chat_app

@@ -1,14 +1,14 @@
-#include "chat_app.hpp"
+#include "chat/setup.hpp"
 
+#include "chat/fanout/commit_hook.hpp"
+#include "chat/routes.hpp"
+#include "chat/state.hpp"
 #include "parley/auth/keys_config.hpp"
 #include "parley/log/log.hpp"
-#include "parley/ws/flush_scope.hpp"
-#include "realtime/events.hpp"
-#include "routes.hpp"
 
 #include <filesystem>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 namespace {
 
@@ -48,32 +48,9 @@ std::string database_url(config const& cfg)
                       (std::filesystem::path(dir) / "chat.db").string());
 }
 
-// After each group commit, in commit order: publish the new messages, count them, and attach the
-// joins (replay, then subscribe) at their place in the sequence.
-message_writer::committed_fn publish_committed(chat_app& app)
-{
-    return [&app](std::span<write_op> ops, std::span<write_result> results) {
-        // Everything this batch sends to one session leaves in one write: under load batches
-        // grow, and with them the coalescing.
-        ws::flush_scope one_write_per_session;
-        for (std::size_t i = 0; i < ops.size(); ++i) {
-            if (auto const* p = std::get_if<post_result>(&results[i])) {
-                if (p->outcome != post_result::stored)
-                    continue;
-                app.hub.publish(p->message.room_id, events::new_message(p->message));
-                app.stats->message_sent(p->message.user_id);
-            } else if (auto const* j = std::get_if<join_result>(&results[i])) {
-                auto const& op = std::get<join_op>(ops[i]);
-                if (op.attach)
-                    op.attach(*j);
-            }
-        }
-    };
-}
-
 } // namespace
 
-chat_app::chat_app(service& svc)
+chat_state::chat_state(service& svc)
     : settings(settings_from(svc.config)), executor(svc.runtime.executor()),
       db(store::database::open(database_url(svc.config))), rooms(db), bus(bus::make_local_bus()),
       hub(*bus), presence(make_local_presence()),
@@ -90,20 +67,23 @@ chat_app::chat_app(service& svc)
                       .service_token = auth::service_token_from_config(svc.config),
                       .interval = svc.config.duration({"PARLEY_CHAT_STATS_INTERVAL"},
                                                       std::chrono::milliseconds(1'000))});
-    writer = message_writer::create(db, executor, process_writes, publish_committed(*this),
+    writer = message_writer::create(db, executor, process_writes, commit_hook(hub, *stats),
                                     store::batcher_options{.max_batch = settings.max_batch});
 }
 
-chat_app::~chat_app() = default;
+chat_state::~chat_state() = default;
 
 void setup(service& svc)
 {
-    auto app = std::make_shared<chat_app>(svc);
-    add_routes(svc.server.routes(), *app);
-    app->stats->start();
-    // The stop hook owns the app: it lives until the runtime is gone.
-    svc.runtime.on_stop([app] { return app->stats->stop(); });
-    log::info("chat ready", {{"database", std::string(app->db.backend_name())}});
+    auto state = std::make_shared<chat_state>(svc);
+    // The original chat service answered every token problem with 401 "Unauthorized".
+    svc.server.set_authenticator(
+        auth::authenticator_for(state->verifier),
+        {.missing_token = "Unauthorized", .invalid_token = "Unauthorized"});
+    add_routes(svc.server.routes(), state);
+    state->stats->start();
+    svc.runtime.on_stop([state] { return state->stats->stop(); });
+    log::info("chat ready", {{"database", std::string(state->db.backend_name())}});
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

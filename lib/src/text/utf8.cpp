@@ -1,8 +1,8 @@
-#include "ws/utf8.hpp"
+#include "parley/text/utf8.hpp"
 
 #include <cstring>
 
-namespace parley::ws::detail {
+namespace parley::text {
 
 bool utf8_validator::feed(std::string_view bytes) noexcept
 {
@@ -63,4 +63,61 @@ std::string_view truncate_utf8(std::string_view s, std::size_t max_bytes) noexce
     return s.substr(0, n);
 }
 
-} // namespace parley::ws::detail
+bool valid_utf8(std::string_view s) noexcept
+{
+    utf8_validator v;
+    return v.feed(s) && v.complete();
+}
+
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) noexcept
+{
+    auto const b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+    auto const cont = [&](std::size_t k) { return i + k < s.size() && (b(k) & 0xC0) == 0x80; };
+    unsigned char const c = b(0);
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return cont(1) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (!cont(1) || !cont(2))
+            return 0;
+        if ((c == 0xE0 && b(1) < 0xA0) || (c == 0xED && b(1) > 0x9F))
+            return 0; // overlong, surrogate
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (!cont(1) || !cont(2) || !cont(3))
+            return 0;
+        if ((c == 0xF0 && b(1) < 0x90) || (c == 0xF4 && b(1) > 0x8F))
+            return 0; // overlong, past U+10FFFF
+        return 4;
+    }
+    return 0;
+}
+
+std::optional<std::size_t> utf8_length(std::string_view s) noexcept
+{
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < s.size(); ++count) {
+        auto const n = utf8_sequence_length(s, i);
+        if (n == 0)
+            return std::nullopt;
+        i += n;
+    }
+    return count;
+}
+
+bool is_blank(std::string_view s) noexcept
+{
+    return s.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
+}
+
+bool has_control_characters(std::string_view s) noexcept
+{
+    for (unsigned char c : s)
+        if (c < 0x20 || c == 0x7F)
+            return true;
+    return false;
+}
+
+} // namespace parley::text

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-namespace parley::frontend {
+namespace parley::frontend_app {
 
 struct frontend_state {
     parley::runtime& runtime;     // file reads run on its worker pool
@@ -25,4 +25,4 @@ std::string gateway_origin(frontend_state const& fs, http::request_context const
 // The page's Content-Security-Policy: everything from this origin, API calls to the gateway.
 std::string content_security_policy(std::string const& gateway);
 
-} // namespace parley::frontend
+} // namespace parley::frontend_app

@@ -1,8 +1,8 @@
 // What the gateway's handlers share: its upstreams and the addresses it reports on.
 #pragma once
 
+#include "gateway/upstream.hpp"
 #include "parley/http/server.hpp"
-#include "upstream.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace parley::gateway {
+namespace parley::gateway_app {
 
 struct gateway_state {
     upstream auth;
@@ -25,4 +25,4 @@ struct gateway_state {
     std::atomic<std::size_t> next_chat{0}; // round-robin of WebSocket sessions over chat addresses
 };
 
-} // namespace parley::gateway
+} // namespace parley::gateway_app

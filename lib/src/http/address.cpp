@@ -1,4 +1,4 @@
-#include "http/client_address.hpp"
+#include "parley/http/address.hpp"
 
 #include <algorithm>
 #include <boost/url/parse.hpp>
@@ -6,7 +6,7 @@
 #include <cctype>
 #include <stdexcept>
 
-namespace parley::http::detail {
+namespace parley::http {
 
 namespace {
 
@@ -29,7 +29,7 @@ bool is_valid_port(std::string_view port)
 
 } // namespace
 
-client_address parse_client_address(std::string_view text)
+service_address parse_service_address(std::string_view text)
 {
     if (text.empty())
         fail(text, "empty");
@@ -46,7 +46,7 @@ client_address parse_client_address(std::string_view text)
         fail(text, "credentials in the address are not supported");
     if (!has_scheme && (!url.encoded_path().empty() || url.has_query() || url.has_fragment()))
         fail(text, "a bare address may not have a path");
-    client_address a;
+    service_address a;
     a.host = url.host_address();
     if (a.host.empty())
         fail(text, "no host");
@@ -63,4 +63,4 @@ client_address parse_client_address(std::string_view text)
     return a;
 }
 
-} // namespace parley::http::detail
+} // namespace parley::http
