@@ -59,8 +59,7 @@ void add_routes(http::router& r, std::shared_ptr<gateway_state> const& g,
     r.del("/api/chat/rooms/{id:int}/members/{user_id:int}", to(g, g->chat, "/api/chat"));
 
     // The chat WebSocket, so that the browser needs this one origin only.
-    auto accept = [g](http::request_context& ctx) { return accept_ws_proxy(*g, ctx); };
-    r.upgrade("/ws", ws::endpoint(accept, std::move(ws_options)));
+    r.upgrade("/ws", ws_relay(g, relay_options_from(config(), std::move(ws_options))));
 }
 
 } // namespace parley::gateway_app

@@ -540,6 +540,9 @@ net::awaitable<void> server::impl::upgrade(connection& c, outcome& out)
     c.stream.expires_never();
     upgraded_connection conn(c.stream.release_socket(), beast::buffers_to_string(c.buffer.data()),
                              c.remote);
+    // The request's read buffer (4 KiB and more) is not kept for the life of the connection.
+    c.buffer.clear();
+    c.buffer.shrink_to_fit();
     {
         std::lock_guard lock(upgrades_mutex);
         upgrades.emplace(c.id, conn.stop());

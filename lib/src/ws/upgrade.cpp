@@ -2,6 +2,7 @@
 
 #include "parley/http/context.hpp"
 #include "parley/http/error.hpp"
+#include "parley/ws/handshake.hpp"
 #include "ws/handshake.hpp"
 
 #include <algorithm>
@@ -63,6 +64,11 @@ http::response upgrade_response(http::request const& req, session_options const&
 } // namespace parley::ws::detail
 
 namespace parley::ws {
+
+http::response upgrade_response(http::request const& req, session_options const& options)
+{
+    return detail::upgrade_response(req, options);
+}
 
 namespace {
 
