@@ -58,17 +58,8 @@ void send_error(ws::session& s, frame_error const& e)
 net::awaitable<void> connection::on_open(ws::session& s)
 {
     session_ = s.weak_from_this();
-    auth_timer_ = std::make_shared<net::steady_timer>(app_->executor, app_->settings.auth_timeout);
-    std::weak_ptr<ws::session> session = s.shared_from_this();
-    std::weak_ptr<connection> self = shared_from_this();
-    auth_timer_->async_wait([session, self](boost::system::error_code ec) {
-        if (ec)
-            return;
-        auto c = self.lock();
-        auto sess = session.lock();
-        if (c && sess && !c->authenticated_)
-            sess->close(ws::close_code::unauthorized, "authentication timeout");
-    });
+    s.close_at(clock::now() + app_->settings.auth_timeout, ws::close_code::unauthorized,
+               "authentication timeout");
     co_return;
 }
 
@@ -136,7 +127,7 @@ void connection::authenticate(ws::session& s, std::string_view token)
     }
     user_ = std::move(*who);
     authenticated_ = true;
-    auth_timer_->cancel();
+    s.close_at(clock::time_point::max(), ws::close_code::none, {});
     s.send_text(events::connected(*user_));
 }
 
@@ -295,8 +286,6 @@ void connection::typing(ws::session& s, typing_frame const& frame)
 
 void connection::on_close(ws::session& s, ws::close_code)
 {
-    if (auth_timer_)
-        auth_timer_->cancel();
     if (!authenticated_)
         return;
     std::unordered_set<std::int64_t> rooms;

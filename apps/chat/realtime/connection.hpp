@@ -8,7 +8,6 @@
 #include "parley/ws/session.hpp"
 
 #include <atomic>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/describe/class.hpp>
 #include <cstdint>
 #include <memory>
@@ -68,7 +67,6 @@ private:
     std::optional<auth::identity> user_; // set once by the auth frame
     std::atomic<bool> authenticated_{false};
     std::weak_ptr<ws::session> session_;
-    std::shared_ptr<net::steady_timer> auth_timer_;
     mutable std::mutex rooms_mutex_; // rooms_ is also changed by evicted(), from other threads
     std::unordered_set<std::int64_t> rooms_;
     std::unordered_map<std::int64_t, clock::time_point> last_typing_;
