@@ -412,7 +412,9 @@ BOOST_AUTO_TEST_CASE(production_starts_with_secrets_and_has_no_default_admin_pas
                             {{"PARLEY_DATA_DIR", dir.path()},
                              {"PARLEY_ENV", "production"},
                              {"PARLEY_ADMIN_PASSWORD", "a-long-admin-secret"},
-                             {"PARLEY_JWT_PRIVATE_KEY_FILE", key_path}});
+                             {"PARLEY_JWT_PRIVATE_KEY_FILE", key_path},
+                             // for GET /internal/revocations
+                             {"PARLEY_SERVICE_TOKEN", "a-long-service-credential"}});
     BOOST_TEST(
         http_call(p.port(), "POST", "/login", R"({"username":"admin","password":"admin123"})")
             .status == 401u);
