@@ -56,7 +56,7 @@ std::optional<room_event_envelope> decode_room_event(std::string_view bytes)
         return std::nullopt;
     }
     e.kind = bytes[1];
-    if (e.kind != 'a' && e.kind != 'u' && e.kind != 'r')
+    if (e.kind != 'a' && e.kind != 'u' && e.kind != 'r' && e.kind != 'd')
         return std::nullopt;
     auto const* p = bytes.data() + 3;
     auto const* const head_end = bytes.data() + newline;
@@ -95,6 +95,23 @@ std::string room_frame(char const* type, room const& r)
     return json::serialize(boost::json::object{{"type", type}, {"room", json::write(r)}});
 }
 
+// Takes the audience's sessions on this process out of the room (`left`, reason "removed").
+void evict_audience(chat_state& app, room_event_envelope const& e,
+                    std::vector<registered_session> const& sessions)
+{
+    // For a public room everyone is the audience: only those in it have anything to leave.
+    std::set<std::int64_t> leaving;
+    if (e.audience.everyone) {
+        for (auto const& u : app.presence->online(e.room_id))
+            leaving.insert(u.user_id);
+    } else {
+        for (auto const& s : sessions)
+            leaving.insert(s.user_id);
+    }
+    for (auto user_id : leaving)
+        evict_user(app, e.room_id, user_id);
+}
+
 // Delivery on this process.
 void deliver(chat_state& app, bus::payload const& payload)
 {
@@ -103,27 +120,17 @@ void deliver(chat_state& app, bus::payload const& payload)
         return; // not ours
     auto const& a = e->audience;
     auto const sessions = app.sessions.select(a.everyone, a.admins, a.users);
-    if (e->kind == 'r') {
-        // Out of the room first (`left`, reason "removed"), then told it is gone. For a public
-        // room everyone is the audience: only those in it have anything to leave.
-        std::set<std::int64_t> leaving;
-        if (a.everyone) {
-            for (auto const& u : app.presence->online(e->room_id))
-                leaving.insert(u.user_id);
-        } else {
-            for (auto const& s : sessions)
-                leaving.insert(s.user_id);
-        }
-        for (auto user_id : leaving)
-            evict_user(app, e->room_id, user_id);
+    if (e->kind == 'r')
+        evict_audience(app, *e, sessions);
+    if (!sessions.empty()) {
+        ws::flush_scope one_write_per_session;
+        auto const frame = ws::frame::text(e->event); // encoded once for every local recipient
+        for (auto const& s : sessions)
+            if (auto live = s.session.lock())
+                live->send(frame);
     }
-    if (sessions.empty())
-        return;
-    ws::flush_scope one_write_per_session;
-    auto const frame = ws::frame::text(e->event); // encoded once for every local recipient
-    for (auto const& s : sessions)
-        if (auto live = s.session.lock())
-            live->send(frame);
+    if (e->kind == 'd')
+        evict_audience(app, *e, sessions);
 }
 
 } // namespace
@@ -141,6 +148,12 @@ void room_updated(chat_state& app, room_audience const& to, room const& r)
 void room_removed(chat_state& app, room_audience const& to, std::int64_t room_id)
 {
     publish(app, to, 'r', room_id,
+            json::serialize(boost::json::object{{"type", "room_removed"}, {"room_id", room_id}}));
+}
+
+void room_deleted(chat_state& app, room_audience const& to, std::int64_t room_id)
+{
+    publish(app, to, 'd', room_id,
             json::serialize(boost::json::object{{"type", "room_removed"}, {"room_id", room_id}}));
 }
 

@@ -130,7 +130,7 @@ net::awaitable<http::response> delete_room(chat_state& app, http::request_contex
         throw http::conflict("The General room cannot be deleted");
     auto const members = co_await app.rooms.delete_room(r.id);
     // Everyone who could see it; each process takes its sessions out of the room.
-    room_removed(app, audience_of(r, members), r.id);
+    room_deleted(app, audience_of(r, members), r.id);
     co_return http::json(boost::json::object{{"message", "Room deleted"}, {"room_id", r.id}});
 }
 

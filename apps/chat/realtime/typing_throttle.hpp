@@ -1,8 +1,9 @@
 // Which typing frames reach the room, per user and room across the user's sessions, whatever the
-// value: an `is_typing: true` at most once per interval, and a `false` only when it ends a
-// forwarded `true`. So the others hear at most two typing events per user, room and interval
-// (alternating true/false cannot get more through), and the last one they hear after a user
-// stops is always `false`.
+// value. A `true` that starts typing goes through at most `max_starts` times per interval (a
+// user who sends a message and types the next one starts twice); a `true` while typing only
+// refreshes, at most once per interval; a `false` only when it ends a forwarded `true`. So the
+// others hear at most 2 * max_starts + 1 typing events per user, room and interval, however the
+// frames alternate, and the last one they hear after a user stops is always `false`.
 #pragma once
 
 #include "parley/net.hpp"
@@ -30,8 +31,18 @@ public:
         auto [it, fresh] = state_.try_emplace(key{user_id, room_id}, entry{});
         auto& e = it->second;
         if (is_typing) {
-            if (!fresh && now - e.last_true < interval_)
-                return false; // the others already know
+            if (e.typing) {
+                if (now - e.last_true < interval_)
+                    return false; // the others already know
+            } else {
+                if (fresh || now - e.window_start >= interval_) {
+                    e.window_start = now;
+                    e.starts = 0;
+                }
+                if (e.starts >= max_starts)
+                    return false; // starting and stopping faster than anyone types
+                ++e.starts;
+            }
             e.last_true = now;
             e.typing = true;
             return true;
@@ -56,9 +67,12 @@ private:
     };
     struct entry {
         clock::time_point last_true{};
+        clock::time_point window_start{};
+        std::size_t starts = 0; // typing starts forwarded since window_start
         bool typing = false;
     };
     static constexpr std::size_t max_entries = 100'000;
+    static constexpr std::size_t max_starts = 2;
 
     std::chrono::milliseconds interval_;
     std::mutex mutex_;
