@@ -6,6 +6,7 @@
 #include "auth/passwords/password_hasher.hpp"
 #include "auth/throttle/login_throttle.hpp"
 #include "auth/users/user_store.hpp"
+#include "parley/auth/revocation.hpp"
 #include "parley/auth/token.hpp"
 #include "parley/store/database.hpp"
 
@@ -29,7 +30,12 @@ struct auth_state {
     password_hasher hasher;
     auth::token_signer signer;
     std::shared_ptr<auth::token_verifier const> verifier;
-    forwarded_for_trust trust_proxy; // when to take the client address from X-Forwarded-For
+    // When to take the client address from X-Forwarded-For; its service_token is also what
+    // callers of /internal/revocations present.
+    forwarded_for_trust trust_proxy;
+    // Revoked tokens (deactivations, demotions): this replica's changes at once, the other
+    // replicas' from the shared store every PARLEY_REVOCATION_POLL_INTERVAL.
+    std::shared_ptr<auth::revocation_list> revocations = std::make_shared<auth::revocation_list>();
 };
 
 } // namespace parley::auth_app

@@ -3,6 +3,7 @@
 #include "gateway/routes.hpp"
 #include "gateway/state.hpp"
 #include "parley/auth/keys_config.hpp"
+#include "parley/auth/revocation.hpp"
 #include "parley/log/log.hpp"
 #include "parley/service/internal.hpp"
 
@@ -79,7 +80,9 @@ void setup(service& svc)
 
     // Only the admin topology needs a user; tokens are verified here with the public key.
     auto verifier = std::make_shared<auth::token_verifier const>(auth::verifier_from_config(cfg));
-    svc.server.set_authenticator(auth::authenticator_for(verifier));
+    // Revoked tokens are refused too (the list is polled from the auth service).
+    svc.server.set_authenticator(
+        auth::authenticator_for(verifier, auth::revocations_from_auth(cfg, svc.runtime)));
 
     ws::session_options ws_options;
     ws_options.allowed_origins = cfg.list({"PARLEY_WS_ORIGINS"}, {});

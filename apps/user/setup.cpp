@@ -3,6 +3,7 @@
 #include "user/setup.hpp"
 
 #include "parley/auth/keys_config.hpp"
+#include "parley/auth/revocation.hpp"
 #include "parley/log/log.hpp"
 #include "parley/store/from_config.hpp"
 #include "user/routes.hpp"
@@ -13,7 +14,9 @@ void setup(service& svc)
 {
     auto const& cfg = svc.config;
     auto verifier = std::make_shared<auth::token_verifier const>(auth::verifier_from_config(cfg));
-    svc.server.set_authenticator(auth::authenticator_for(verifier));
+    // Revoked tokens (a deactivated user) are refused too: the list is polled from auth.
+    svc.server.set_authenticator(
+        auth::authenticator_for(verifier, auth::revocations_from_auth(cfg, svc.runtime)));
     auto credential = auth::service_token_from_config(cfg);
 
     auto db = store::open_database_from_config(cfg, "user");

@@ -110,13 +110,20 @@ net::awaitable<http::response> login(auth_state& s, http::request_context& ctx)
     }
 
     co_await s.throttle.succeeded(attempt);
+    // Only with the right password: a guesser learns nothing about the account.
+    if (!user->is_active)
+        throw http::forbidden("This account has been deactivated");
     if (auth::needs_rehash(user->password_hash)) {
         auto upgraded = co_await s.hasher.hash(*password);
         co_await s.users.set_password_hash(user->id, upgraded);
         log::info("password hash upgraded", {{"user_id", user->id}});
     }
+    // Never issued before the user's revocation time (a demotion in this very second).
+    auto const issued =
+        std::max(auth::token_clock::now(),
+                 auth::token_clock::time_point(std::chrono::seconds(user->tokens_not_before)));
     co_return http::json({{"message", "Login successful"},
-                          {"token", s.signer.sign(identity_of(*user))},
+                          {"token", s.signer.sign(identity_of(*user), issued)},
                           {"user", to_json(*user, true)}});
 }
 
@@ -126,7 +133,7 @@ net::awaitable<http::response> verify_token(auth_state& s, http::request_context
     if (!token || token->empty())
         throw http::bad_request("Missing token");
     auto who = s.verifier->verify(*token);
-    if (!who)
+    if (!who || s.revocations->revoked(*who))
         throw http::unauthorized("Invalid or expired token");
     co_return http::json(
         {{"valid", true},

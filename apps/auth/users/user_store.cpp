@@ -2,6 +2,7 @@
 
 #include "parley/time/utc.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -9,7 +10,8 @@ namespace parley::auth_app {
 
 namespace {
 
-constexpr char const* user_columns = "id, username, email, password_hash, is_admin, created_at";
+constexpr char const* user_columns =
+    "id, username, email, password_hash, is_admin, created_at, is_active, tokens_not_before";
 
 user_record from_row(store::row const& r)
 {
@@ -18,7 +20,25 @@ user_record from_row(store::row const& r)
             .email = r.get<std::string>("email"),
             .password_hash = r.get<std::string>("password_hash"),
             .is_admin = r.get<bool>("is_admin"),
-            .created_at = r.get<std::string>("created_at")};
+            .created_at = r.get<std::string>("created_at"),
+            .is_active = r.get<bool>("is_active"),
+            .tokens_not_before = r.get<std::int64_t>("tokens_not_before")};
+}
+
+std::optional<user_record> find_by_id_in(store::connection& c, std::int64_t id)
+{
+    auto r = c.query_one(std::string("SELECT ") + user_columns + " FROM users WHERE id = $1", {id});
+    if (!r)
+        return std::nullopt;
+    return from_row(*r);
+}
+
+// True when an active admin other than `id` exists.
+bool another_admin_in(store::connection& c, std::int64_t id)
+{
+    return c
+        .query_one("SELECT 1 FROM users WHERE is_admin = 1 AND is_active = 1 AND id <> $1", {id})
+        .has_value();
 }
 
 std::optional<user_record> find_by_username_in(store::connection& c, std::string const& username)
@@ -50,7 +70,9 @@ std::variant<user_record, taken> create_in(store::connection& c, new_user const&
                     .email = u.email,
                     .password_hash = u.password_hash,
                     .is_admin = u.is_admin,
-                    .created_at = utc_timestamp()};
+                    .created_at = utc_timestamp(),
+                    .is_active = true,
+                    .tokens_not_before = 0};
     rec.id = c.insert("INSERT INTO users (username, email, password_hash, is_admin, created_at) "
                       "VALUES ($1, $2, $3, $4, $5) RETURNING id",
                       {rec.username, rec.email, rec.password_hash, rec.is_admin, rec.created_at});
@@ -96,6 +118,13 @@ std::vector<store::migration> auth_migrations()
          " failures INTEGER NOT NULL,"
          " window_start BIGINT NOT NULL);"
          "CREATE INDEX login_failures_window ON login_failures (window_start);"},
+        // Admin actions: deactivation and token revocation (docs/api.md, "Admin actions"). Unix
+        // seconds in BIGINT (PostgreSQL's INTEGER is 32 bits); revoked_at says when the user's
+        // revocation last changed, for GET /internal/revocations.
+        {3, "ALTER TABLE users ADD COLUMN is_active INTEGER NOT NULL DEFAULT 1;"
+            "ALTER TABLE users ADD COLUMN tokens_not_before BIGINT NOT NULL DEFAULT 0;"
+            "ALTER TABLE users ADD COLUMN revoked_at BIGINT;"
+            "CREATE INDEX users_revoked_at ON users (revoked_at);"},
     };
 }
 
@@ -105,6 +134,7 @@ boost::json::object to_json(user_record const& u, bool with_email)
     if (with_email)
         o["email"] = u.email;
     o["is_admin"] = u.is_admin;
+    o["is_active"] = u.is_active;
     o["created_at"] = u.created_at;
     return o;
 }
@@ -117,13 +147,7 @@ net::awaitable<std::optional<user_record>> user_store::find_by_username(std::str
 
 net::awaitable<std::optional<user_record>> user_store::find_by_id(std::int64_t id)
 {
-    auto find = [&](store::connection& c) -> std::optional<user_record> {
-        auto r =
-            c.query_one(std::string("SELECT ") + user_columns + " FROM users WHERE id = $1", {id});
-        if (!r)
-            return std::nullopt;
-        return from_row(*r);
-    };
+    auto find = [&](store::connection& c) { return find_by_id_in(c, id); };
     co_return co_await db_.run(find);
 }
 
@@ -173,6 +197,63 @@ net::awaitable<void> user_store::set_password_hash(std::int64_t id, std::string 
         c.execute("UPDATE users SET password_hash = $1 WHERE id = $2", {hash, id});
     };
     co_await db_.run(update);
+}
+
+net::awaitable<user_store::change_result> user_store::set_admin(std::int64_t id, bool is_admin)
+{
+    auto const now = auth::unix_seconds();
+    auto change = [&](store::connection& c) -> change_result {
+        auto user = find_by_id_in(c, id);
+        if (!user)
+            return {outcome::not_found, std::nullopt};
+        if (user->is_admin == is_admin)
+            return {outcome::done, user};
+        if (!is_admin) {
+            if (user->is_active && !another_admin_in(c, id))
+                return {outcome::last_admin, user};
+            // Every token issued up to this second claims is_admin: true.
+            c.execute("UPDATE users SET is_admin = 0, tokens_not_before = $1, revoked_at = $2 "
+                      "WHERE id = $3",
+                      {std::max(user->tokens_not_before, now + 1), now, id});
+        } else {
+            c.execute("UPDATE users SET is_admin = 1 WHERE id = $1", {id});
+        }
+        return {outcome::done, find_by_id_in(c, id)};
+    };
+    co_return co_await db_.run(change);
+}
+
+net::awaitable<user_store::change_result> user_store::deactivate(std::int64_t id)
+{
+    auto const now = auth::unix_seconds();
+    auto change = [&](store::connection& c) -> change_result {
+        auto user = find_by_id_in(c, id);
+        if (!user)
+            return {outcome::not_found, std::nullopt};
+        if (!user->is_active)
+            return {outcome::done, user};
+        if (user->is_admin && !another_admin_in(c, id))
+            return {outcome::last_admin, user};
+        c.execute("UPDATE users SET is_active = 0, revoked_at = $1 WHERE id = $2", {now, id});
+        return {outcome::done, find_by_id_in(c, id)};
+    };
+    co_return co_await db_.run(change);
+}
+
+net::awaitable<std::vector<auth::revocation>> user_store::revocations()
+{
+    auto const since = auth::unix_seconds() - auth::revocation_horizon.count();
+    auto list = [since](store::connection& c) {
+        std::vector<auth::revocation> out;
+        for (auto const& r : c.query("SELECT id, is_active, tokens_not_before, revoked_at FROM "
+                                     "users WHERE revoked_at >= $1 ORDER BY id",
+                                     {since}))
+            out.push_back({.user_id = r.get<std::int64_t>(0),
+                           .not_before = r.get<bool>(1) ? r.get<std::int64_t>(2) : auth::all_tokens,
+                           .revoked_at = r.get<std::int64_t>(3)});
+        return out;
+    };
+    co_return co_await db_.run(list);
 }
 
 std::optional<user_record> user_store::find_by_username_blocking(std::string const& username)

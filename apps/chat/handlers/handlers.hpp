@@ -15,6 +15,8 @@ net::awaitable<http::response> stats(chat_state& app, http::request_context& ctx
 net::awaitable<http::response> list_rooms(chat_state& app, http::request_context& ctx);
 net::awaitable<http::response> create_room(chat_state& app, http::request_context& ctx);
 net::awaitable<http::response> get_room(chat_state& app, http::request_context& ctx);
+net::awaitable<http::response> update_room(chat_state& app, http::request_context& ctx);
+net::awaitable<http::response> delete_room(chat_state& app, http::request_context& ctx);
 net::awaitable<http::response> online_users(chat_state& app, http::request_context& ctx);
 
 net::awaitable<http::response> list_messages(chat_state& app, http::request_context& ctx);

@@ -180,6 +180,45 @@ net::awaitable<std::optional<room>> chat_store::create_room(new_room n)
     co_return co_await db_.run(create);
 }
 
+net::awaitable<chat_store::update_outcome> chat_store::update_room(std::int64_t id,
+                                                                   room_changes changes)
+{
+    auto update = [&](store::connection& c) -> update_outcome {
+        auto row = c.query_one(room_select("WHERE id = $1"), {id});
+        if (!row)
+            return {};
+        auto r = room_from(*row);
+        if (changes.name && !r.is_private &&
+            c.query_one("SELECT 1 FROM rooms WHERE is_private = 0 AND id <> $1 AND "
+                        "lower(name) = lower($2)",
+                        {id, *changes.name}))
+            return {.updated = std::nullopt, .name_taken = true};
+        if (changes.name)
+            r.name = *changes.name;
+        if (changes.description)
+            r.description = *changes.description;
+        c.execute("UPDATE rooms SET name = $1, description = $2 WHERE id = $3",
+                  {r.name, r.description, id});
+        return {.updated = std::move(r), .name_taken = false};
+    };
+    co_return co_await db_.run(update);
+}
+
+net::awaitable<std::vector<std::int64_t>> chat_store::delete_room(std::int64_t id)
+{
+    auto remove = [&](store::connection& c) {
+        std::vector<std::int64_t> members;
+        for (auto const& r :
+             c.query("SELECT user_id FROM room_members WHERE room_id = $1 ORDER BY user_id", {id}))
+            members.push_back(r.get<std::int64_t>(0));
+        c.execute("DELETE FROM messages WHERE room_id = $1", {id});
+        c.execute("DELETE FROM room_members WHERE room_id = $1", {id});
+        c.execute("DELETE FROM rooms WHERE id = $1", {id});
+        return members;
+    };
+    co_return co_await db_.run(remove);
+}
+
 net::awaitable<std::vector<message_record>> chat_store::messages(std::int64_t room_id,
                                                                  history_query q)
 {

@@ -424,7 +424,8 @@ BOOST_AUTO_TEST_CASE(production_starts_with_secrets_and_has_no_default_admin_pas
                              {"PARLEY_ENV", "production"},
                              {"PARLEY_ADMIN_PASSWORD", "a-long-admin-secret"},
                              {"PARLEY_JWT_PRIVATE_KEY_FILE", key_path},
-                             {"PARLEY_SERVICE_TOKEN", "a-production-service-token"}});
+                             // for GET /internal/revocations
+                             {"PARLEY_SERVICE_TOKEN", "a-long-service-credential"}});
     BOOST_TEST(
         http_call(p.port(), "POST", "/login", R"({"username":"admin","password":"admin123"})")
             .status == 401u);

@@ -59,6 +59,7 @@ struct chat_server {
             {"PARLEY_DATA_DIR", dir.path()},
             {"PARLEY_JWT_PUBLIC_KEY_FILE", public_key_file},
             {"PARLEY_USER_URL", "http://127.0.0.1:9"}, // no user service: flushes fail quietly
+            {"PARLEY_AUTH_URL", "http://127.0.0.1:9"}, // no auth: no revocations (polls fail)
         };
         env.merge(test::database_environment("chat")); // PARLEY_TEST_BACKEND=postgres
         for (auto& [k, v] : extra)

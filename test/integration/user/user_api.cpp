@@ -23,7 +23,9 @@ constexpr char const* dev_credential = "parley-development-service-token";
 struct services {
     services()
     {
-        std::map<std::string, std::string> env{{"PARLEY_DATA_DIR", dir.path()}};
+        // No auth service: revocation polls fail quietly (and reach no one else's auth).
+        std::map<std::string, std::string> env{{"PARLEY_DATA_DIR", dir.path()},
+                                               {"PARLEY_AUTH_URL", "http://127.0.0.1:9"}};
         env.merge(test::database_environment("auth")); // PARLEY_TEST_BACKEND=postgres
         env.merge(test::database_environment("user"));
         auth = std::make_unique<test::service_process>(test::binary_path("auth"), env);
