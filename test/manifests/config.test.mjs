@@ -339,7 +339,8 @@ describe('the binaries with the manifests\' configuration', () => {
 
   // The liveness probe must not depend on other services (or an outage of one would restart
   // every gateway): a second gateway, its upstreams pointed at closed ports, is still alive.
-  it('gateway: /health (liveness) answers 200 while auth, user and chat are down', async () => {
+  // (The gateway's /health is the original API's aggregate: 503 "degraded" then.)
+  it('gateway: /live (liveness) answers 200 while auth, user and chat are down', async () => {
     assert.ifError(setupError);
     const [closed, port, internal] = await freePorts(3);
     startService('gateway', 'gateway-alone', (env) => {
@@ -347,8 +348,8 @@ describe('the binaries with the manifests\' configuration', () => {
       return { ...env, PARLEY_PORT: String(port), PARLEY_INTERNAL_PORT: String(internal) };
     });
     let last;
-    const ok = await until('gateway-alone', async () => (last = await get(port, '/health')).status === 200, 3000);
-    assert.ok(ok, `GET /health: ${last ? `${last.status} ${last.body.slice(0, 120)}` : 'none'}; ${why('gateway-alone')}`);
+    const ok = await until('gateway-alone', async () => (last = await get(port, '/live')).status === 200, 3000);
+    assert.ok(ok, `GET /live: ${last ? `${last.status} ${last.body.slice(0, 120)}` : 'none'}; ${why('gateway-alone')}`);
     procs['gateway-alone'].child.kill('SIGKILL');
   });
 
@@ -368,7 +369,7 @@ describe('the binaries with the manifests\' configuration', () => {
           let health;
           await until(n, async () => {
             ready = await get(p.port, '/ready', 500);
-            health = await get(p.port, '/health', 500);
+            health = await get(p.port, '/live', 500);
             return ready.status === 503 && health.status === 200;
           }, 2000);
           return { ready, health };
@@ -378,10 +379,10 @@ describe('the binaries with the manifests\' configuration', () => {
     return draining;
   };
   for (const [i, name] of names.entries()) {
-    it(`${name}: after SIGTERM, /ready answers 503 while /health still answers 200`, async () => {
+    it(`${name}: after SIGTERM, /ready answers 503 while /live still answers 200`, async () => {
       const { ready, health } = (await watchDrain())[i];
       assert.ok(procs[name] && procs[name].child, why(name));
-      assert.ok(ready && ready.status === 503 && health.status === 200, `after SIGTERM: /ready ${ready && ready.status}, /health ${health && health.status}; ${why(name)}`);
+      assert.ok(ready && ready.status === 503 && health.status === 200, `after SIGTERM: /ready ${ready && ready.status}, /live ${health && health.status}; ${why(name)}`);
       assert.equal(status(ready), 'draining', `GET /ready: ${ready.body.slice(0, 100)}`);
     });
   }

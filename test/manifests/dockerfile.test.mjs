@@ -13,10 +13,10 @@ const instructions = dockerfile();
 const stages = instructions.filter((i) => i.op === 'FROM');
 const last = stages.length - 1;
 const inStage = (n, op) => instructions.filter((i) => i.stage === n && (!op || i.op === op));
-// The binaries: every apps/<name>/ builds parley-<name>.
+// The binaries: every apps/<name>/ builds parley-<name> (its CMakeLists calls parley_service).
 const binaries = readdirSync(join(repo, 'apps'))
   .filter((d) => existsSync(join(repo, 'apps', d, 'CMakeLists.txt')))
-  .filter((d) => /add_executable\(parley-/.test(readFileSync(join(repo, 'apps', d, 'CMakeLists.txt'), 'utf8')))
+  .filter((d) => /^parley_service\(/m.test(readFileSync(join(repo, 'apps', d, 'CMakeLists.txt'), 'utf8')))
   .map((d) => `parley-${d}`);
 const base = render('base');
 

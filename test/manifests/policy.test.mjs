@@ -139,7 +139,7 @@ for (const overlay of overlays) {
       });
     });
 
-    test('probes: startup, readiness on /ready, liveness on /health', () => {
+    test('probes: startup and liveness on /live, readiness on /ready', () => {
       check(all, (w, fail) => {
         for (const c of podSpec(w).containers)
           for (const p of ['startupProbe', 'readinessProbe', 'livenessProbe']) if (!c[p]) fail(`container ${c.name} has no ${p}`);
@@ -147,7 +147,7 @@ for (const overlay of overlays) {
       check(apps, (d, fail) => {
         const c = mainContainer(d);
         const port = Number(envValues(objects, d).PARLEY_PORT);
-        const expect = { startupProbe: '/health', readinessProbe: '/ready', livenessProbe: '/health' };
+        const expect = { startupProbe: '/live', readinessProbe: '/ready', livenessProbe: '/live' };
         for (const [probe, path] of Object.entries(expect)) {
           const g = c[probe] && c[probe].httpGet;
           if (!g || g.path !== path) fail(`${probe} is not GET ${path}`);

@@ -32,7 +32,11 @@ BOOST_AUTO_TEST_CASE(live_and_ready_answer_while_running)
 
 BOOST_AUTO_TEST_CASE(sigterm_turns_readiness_false_first_then_closes_websockets_with_1001)
 {
-    chat_server srv(env{{"PARLEY_DRAIN_DELAY", "1500ms"}});
+    // One database for both processes below (PARLEY_TEST_BACKEND=postgres: one fresh database).
+    auto const database = test::database_environment("chat");
+    env first = database;
+    first["PARLEY_DRAIN_DELAY"] = "1500ms";
+    chat_server srv(first);
     auto const token = srv.token(1, "ann");
     net::io_context io;
     ws::close_code seen = ws::close_code::none;
@@ -80,7 +84,9 @@ BOOST_AUTO_TEST_CASE(sigterm_turns_readiness_false_first_then_closes_websockets_
     BOOST_TEST(srv.process.stop() == 0);
 
     // The acknowledged message is stored: a fresh process on the same data finds it.
-    chat_server again(env{{"PARLEY_DATA_DIR", srv.dir.path()}});
+    env second = database;
+    second["PARLEY_DATA_DIR"] = srv.dir.path();
+    chat_server again(second);
     auto history = again.get("/rooms/1/messages");
     BOOST_TEST_REQUIRE(history.status == 200u);
     auto const body = history.json();

@@ -49,8 +49,10 @@ BOOST_AUTO_TEST_SUITE(gateway_real_chat)
 
 BOOST_AUTO_TEST_CASE(the_chat_protocol_works_through_the_gateway)
 {
-    chat_server chat(
-        {{"PARLEY_CHAT_MESSAGES_PER_SECOND", "1000"}, {"PARLEY_CHAT_MESSAGE_BURST", "1000"}});
+    chat_server chat({{"PARLEY_CHAT_MESSAGES_PER_SECOND", "1000"},
+                      {"PARLEY_CHAT_MESSAGE_BURST", "1000"},
+                      {"PARLEY_CHAT_FRAMES_PER_SECOND", "100000"},
+                      {"PARLEY_CHAT_FRAME_BURST", "100000"}});
     auto const nowhere = "127.0.0.1:" + std::to_string(gw::closed_port());
     gw::gateway_under_test gateway{nowhere, nowhere, "127.0.0.1:" + std::to_string(chat.port())};
     auto const room = chat.create_room("relay", false, chat.bearer(1, "admin", true));
