@@ -23,6 +23,7 @@
 #include "parley/net.hpp"
 #include "parley/store/database.hpp"
 
+#include <atomic>
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/append.hpp>
@@ -40,6 +41,7 @@
 #include <mutex>
 #include <span>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -196,13 +198,18 @@ private:
                 Result r = error ? Result{} : std::move(results[i]);
                 // The work guard ends inside the completion, on the submitter's thread: once a
                 // submitter has resumed, its io_context may be gone (see database::run).
+                // Nor may it resume before this thread has left post() (see database::run).
                 auto target = net::prefer(net::any_io_executor(p.work),
                                           net::execution::outstanding_work.untracked);
+                auto posted = std::make_shared<std::atomic<bool>>(false);
                 auto complete = [done = std::move(p.done), error, r = std::move(r),
-                                 work = std::move(p.work)]() mutable {
+                                 work = std::move(p.work), posted]() mutable {
+                    while (!posted->load(std::memory_order_acquire))
+                        std::this_thread::yield();
                     std::move(done)(error, std::move(r));
                 };
                 net::post(target, std::move(complete));
+                posted->store(true, std::memory_order_release);
             }
         }
     }
