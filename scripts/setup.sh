@@ -17,6 +17,9 @@ for group in "$@"; do
       # when missing (a machine may already have Node from another source, e.g. NodeSource,
       # whose nodejs package conflicts with Debian's npm).
       packages+=(chromium clang-format)
+      # The tsan preset and scripts/fuzz.sh: Debian's clang, its sanitizer and libFuzzer
+      # runtimes, and llvm-symbolizer for readable sanitizer reports.
+      packages+=(clang-14 libclang-rt-14-dev llvm-14)
       command -v node >/dev/null || packages+=(nodejs)
       command -v npm >/dev/null || packages+=(npm)
       ;;
