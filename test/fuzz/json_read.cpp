@@ -5,7 +5,7 @@
 // (the auth, user and chat bodies, copied here because they are private to their handlers) and
 // one with every supported member type. Checks: nothing but json::read_error comes out; a
 // read_error names a field that exists in the struct (or the document); a value read
-// successfully, written back as JSON and read again, is equal to itself.
+// successfully, written back as JSON and read again, is equal to itself (doubles within 2 ulps).
 #include "parley/json/json.hpp"
 
 #include <boost/describe/class.hpp>
@@ -37,7 +37,6 @@ namespace shapes {
 // apps/auth/handlers/accounts.cpp
 struct register_body {
     std::optional<std::string> username, email, password;
-    bool operator==(register_body const&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(register_body, (), (username, email, password))
 
@@ -46,7 +45,6 @@ struct create_room_body {
     std::optional<std::string> name;
     std::optional<std::string> description;
     std::optional<bool> is_private;
-    bool operator==(create_room_body const&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(create_room_body, (), (name, description, is_private))
 
@@ -56,13 +54,11 @@ struct batch_item {
     std::optional<std::int64_t> messages_sent;
     std::optional<std::int64_t> rooms_created;
     std::optional<bool> last_seen;
-    bool operator==(batch_item const&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(batch_item, (), (user_id, messages_sent, rooms_created, last_seen))
 
 struct batch_body {
     std::vector<batch_item> increments;
-    bool operator==(batch_body const&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(batch_body, (), (increments))
 
@@ -70,7 +66,6 @@ BOOST_DESCRIBE_STRUCT(batch_body, (), (increments))
 struct inner {
     std::string name;
     std::optional<std::vector<std::int32_t>> numbers;
-    bool operator==(inner const&) const = default;
 };
 BOOST_DESCRIBE_STRUCT(inner, (), (name, numbers))
 
@@ -90,14 +85,6 @@ struct everything {
     std::optional<inner> child;
     std::vector<inner> children;
     bj::value anything;
-    bool operator==(everything const& o) const
-    {
-        // NaN cannot come from JSON; -0.0 == 0.0 is fine for a round trip.
-        return flag == o.flag && i8 == o.i8 && u8 == o.u8 && i16 == o.i16 && u32 == o.u32 &&
-               i64 == o.i64 && u64 == o.u64 && real == o.real && text == o.text &&
-               maybe == o.maybe && list == o.list && grid == o.grid && child == o.child &&
-               children == o.children && anything == o.anything;
-    }
 };
 BOOST_DESCRIBE_STRUCT(everything, (),
                       (flag, i8, u8, i16, u32, i64, u64, real, text, maybe, list, grid, child,
@@ -168,6 +155,42 @@ std::string without_indexes(std::string const& field)
     return out;
 }
 
+// Equal, but for doubles within 2 ulps: Boost.JSON 1.81 does not always parse decimal text to
+// the nearest double (1.5e200 reads as 1.5000000000000001e200, which it then writes and reads
+// back as 1.5e200); its correctly rounded mode came in 1.83.
+bool near_equal(bj::value const& a, bj::value const& b)
+{
+    if (a.is_double() && b.is_double()) {
+        double x = a.get_double();
+        for (int i = 0; i < 2 && x != b.get_double(); ++i)
+            x = std::nextafter(x, b.get_double());
+        return x == b.get_double();
+    }
+    if (a.kind() != b.kind())
+        return false;
+    if (a.is_array()) {
+        auto const &x = a.get_array(), &y = b.get_array();
+        if (x.size() != y.size())
+            return false;
+        for (std::size_t i = 0; i < x.size(); ++i)
+            if (!near_equal(x[i], y[i]))
+                return false;
+        return true;
+    }
+    if (a.is_object()) {
+        auto const &x = a.get_object(), &y = b.get_object();
+        if (x.size() != y.size())
+            return false;
+        for (auto const& [key, item] : x) {
+            auto const* other = y.if_contains(key);
+            if (!other || !near_equal(item, *other))
+                return false;
+        }
+        return true;
+    }
+    return a == b;
+}
+
 template <class T> void read_as(std::string_view body)
 {
     T value;
@@ -186,8 +209,9 @@ template <class T> void read_as(std::string_view body)
         }
         return;
     }
-    auto const again = json::read<T>(json::serialize(write(value)));
-    PARLEY_FUZZ_CHECK(again == value);
+    auto const written = write(value);
+    auto const again = json::read<T>(json::serialize(written));
+    PARLEY_FUZZ_CHECK(near_equal(write(again), written));
 }
 
 } // namespace
