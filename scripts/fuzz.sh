@@ -5,8 +5,9 @@
 #   scripts/fuzz.sh 300 ws_frame    one target (names: test/fuzz/<target>.cpp)
 # Each target first replays its regression inputs (test/fuzz/regressions/<target>/, the crashes
 # found so far), then fuzzes from its seed corpus (test/fuzz/corpus/<target>/) plus what earlier
-# local runs found (build/fuzz/corpus/<target>/). Fails when any target crashes, leaks, hangs or
-# trips a sanitizer, and prints where the reproducer is.
+# local runs found (build/fuzz/corpus/<target>/), with test/fuzz/dict/<target>.dict if there is
+# one. Fails when any target crashes, leaks, hangs or trips a sanitizer, and prints where the
+# reproducer is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -57,8 +58,10 @@ for target in "${targets[@]}"; do
 
   t0=$(date +%s)
   set +e
+  dict=()
+  [ -f "$root/test/fuzz/dict/$target.dict" ] && dict=(-dict="$root/test/fuzz/dict/$target.dict")
   "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    -artifact_prefix="$artifacts/" "$corpus" "$seeds" >"$log" 2>&1
+    "${dict[@]}" -artifact_prefix="$artifacts/" "$corpus" "$seeds" >"$log" 2>&1
   status=$?
   set -e
   runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo "?")
