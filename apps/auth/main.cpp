@@ -1,5 +1,5 @@
-#include "auth/service.hpp"
-#include "parley/service/service.hpp"
+// The auth service: users, credentials, token issue and verify (port 5001).
+#include "auth/setup.hpp"
 
 int main()
 {

@@ -1,5 +1,7 @@
 #include "auth/validation.hpp"
 
+#include "parley/text/utf8.hpp"
+
 #include <algorithm>
 #include <cstdint>
 
@@ -34,45 +36,6 @@ bool local_char_ok(unsigned char c)
 
 } // namespace
 
-std::optional<std::size_t> utf8_length(std::string_view text)
-{
-    std::size_t count = 0;
-    for (std::size_t i = 0; i < text.size();) {
-        auto c = static_cast<unsigned char>(text[i]);
-        std::size_t extra = 0;
-        std::uint32_t cp = 0;
-        if (c < 0x80) {
-            cp = c;
-        } else if ((c & 0xE0) == 0xC0) {
-            extra = 1;
-            cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            extra = 2;
-            cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            extra = 3;
-            cp = c & 0x07;
-        } else {
-            return std::nullopt;
-        }
-        if (extra > 0 && i + extra >= text.size())
-            return std::nullopt; // truncated sequence
-        for (std::size_t k = 1; k <= extra; ++k) {
-            auto cc = static_cast<unsigned char>(text[i + k]);
-            if ((cc & 0xC0) != 0x80)
-                return std::nullopt;
-            cp = (cp << 6) | (cc & 0x3F);
-        }
-        // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-        if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) ||
-            (extra == 3 && cp < 0x10000) || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-            return std::nullopt;
-        i += extra + 1;
-        ++count;
-    }
-    return count;
-}
-
 problem check_username(std::string_view username)
 {
     if (username.size() < min_username_chars || username.size() > max_username_chars ||
@@ -86,7 +49,7 @@ problem check_email(std::string_view email)
 {
     static constexpr char const* message =
         "Email must be a valid address of at most 120 characters";
-    auto length = utf8_length(email);
+    auto length = text::utf8_length(email);
     if (!length || *length > max_email_chars || email.size() > 4 * max_email_chars)
         return message;
     auto at = email.find('@');
@@ -122,7 +85,7 @@ problem check_email(std::string_view email)
 
 problem check_password(std::string_view password)
 {
-    auto length = utf8_length(password);
+    auto length = text::utf8_length(password);
     if (!length)
         return "Password must be valid UTF-8 text";
     if (*length < min_password_chars || *length > max_password_chars)

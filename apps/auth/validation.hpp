@@ -27,7 +27,4 @@ problem check_email(std::string_view email);
 // 8-128 characters (Unicode code points of valid UTF-8).
 problem check_password(std::string_view password);
 
-// Code points in valid UTF-8, or nothing when the bytes are not valid UTF-8.
-std::optional<std::size_t> utf8_length(std::string_view text);
-
 } // namespace parley::auth_app

@@ -1,7 +1,8 @@
 // The chat service: rooms, messages, presence and the WebSocket fan-out (port 5003).
-#include "chat_app.hpp"
+#include "chat/setup.hpp"
 
 int main()
 {
-    return parley::run_service({.name = "chat-service", .default_port = 5003}, parley::chat::setup);
+    return parley::run_service({.name = "chat-service", .default_port = 5003},
+                               parley::chat_app::setup);
 }

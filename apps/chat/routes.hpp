@@ -1,10 +1,12 @@
 #pragma once
 
-#include "chat_app.hpp"
+#include "chat/state.hpp"
 #include "parley/http/router.hpp"
 
-namespace parley::chat {
+#include <memory>
 
-void add_routes(http::router& router, chat_app& app);
+namespace parley::chat_app {
 
-} // namespace parley::chat
+void add_routes(http::router& router, std::shared_ptr<chat_state> const& state);
+
+} // namespace parley::chat_app

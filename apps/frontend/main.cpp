@@ -1,8 +1,8 @@
-// The frontend: serves the browser app (assets/) and tells it where the gateway is.
-#include "parley/service/service.hpp"
-#include "setup.hpp"
+// The frontend: serves the browser app (assets/) and tells it where the gateway is (port 8080).
+#include "frontend/setup.hpp"
 
 int main()
 {
-    return parley::run_service({.name = "frontend", .default_port = 8080}, parley::frontend::setup);
+    return parley::run_service({.name = "frontend", .default_port = 8080},
+                               parley::frontend_app::setup);
 }

@@ -1,10 +1,12 @@
 #pragma once
 
-#include "frontend.hpp"
-#include "parley/http/server.hpp"
+#include "frontend/state.hpp"
+#include "parley/http/router.hpp"
 
-namespace parley::frontend {
+#include <memory>
 
-void add_routes(http::server& server, frontend_state& fs);
+namespace parley::frontend_app {
 
-} // namespace parley::frontend
+void add_routes(http::router& r, std::shared_ptr<frontend_state> const& fs);
+
+} // namespace parley::frontend_app

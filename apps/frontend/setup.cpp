@@ -1,42 +1,18 @@
-#include "setup.hpp"
+#include "frontend/setup.hpp"
 
-#include "frontend.hpp"
+#include "frontend/routes.hpp"
+#include "frontend/state.hpp"
 #include "parley/log/log.hpp"
-#include "routes.hpp"
 
-#include <algorithm>
-
-namespace parley::frontend {
-
-namespace {
-
-// A Host header's host part, when it is a plain name or address (anything else: loopback).
-std::string page_host(http::request_context const& ctx)
-{
-    auto host = std::string(ctx.request().headers.get("Host").value_or("127.0.0.1"));
-    if (!host.empty() && host.front() == '[') { // [v6]:port
-        auto end = host.find(']');
-        if (end == std::string::npos)
-            return "127.0.0.1";
-        host = host.substr(0, end + 1);
-    } else {
-        host = host.substr(0, host.find(':'));
-    }
-    bool const plain =
-        !host.empty() && host.size() <= 253 &&
-        std::all_of(host.begin(), host.end(), [](unsigned char c) {
-            return std::isalnum(c) || c == '.' || c == '-' || c == '[' || c == ']' || c == ':';
-        });
-    return plain ? host : "127.0.0.1";
-}
-
-} // namespace
+namespace parley::frontend_app {
 
 std::string gateway_origin(frontend_state const& fs, http::request_context const& ctx)
 {
     if (fs.gateway_public_url)
         return *fs.gateway_public_url;
-    return "http://" + page_host(ctx) + ":" + std::to_string(fs.gateway_port);
+    // Never the Host header itself: one of the configured hosts it names, or the first.
+    auto const host = ctx.request().headers.get("Host").value_or("");
+    return "http://" + fs.public_hosts.pick(host) + ":" + std::to_string(fs.gateway_port);
 }
 
 std::string content_security_policy(std::string const& gateway)
@@ -53,12 +29,13 @@ std::string content_security_policy(std::string const& gateway)
 void setup(service& svc)
 {
     auto const& cfg = svc.config;
-    auto* fs = new frontend_state{
+    auto fs = std::shared_ptr<frontend_state>(new frontend_state{
         .runtime = svc.runtime,
         .assets = cfg.string({"PARLEY_ASSETS_DIR"}, PARLEY_DEFAULT_ASSETS_DIR),
         .gateway_public_url = cfg.optional_string({"PARLEY_GATEWAY_PUBLIC_URL"}),
         .gateway_port = cfg.port({"PARLEY_GATEWAY_PUBLIC_PORT"}, 5000),
-    };
+        .public_hosts = public_hosts::from_config(cfg),
+    });
     if (fs->gateway_public_url) {
         auto& url = *fs->gateway_public_url;
         while (!url.empty() && url.back() == '/')
@@ -70,7 +47,17 @@ void setup(service& svc)
     if (!std::filesystem::is_regular_file(fs->assets / "index.html", ec))
         throw config_error("PARLEY_ASSETS_DIR (" + fs->assets.string() + ") has no index.html");
     log::info("serving assets", {{"dir", fs->assets.string()}});
-    add_routes(svc.server, *fs);
+    add_routes(svc.server.routes(), fs);
+    // Every answer carries the security headers (not a coroutine: it adds headers and hands on).
+    auto security_headers = [fs](http::request_context& ctx, http::next_handler const& next) {
+        auto& h = ctx.response_headers();
+        h.set("Content-Security-Policy", content_security_policy(gateway_origin(*fs, ctx)));
+        h.set("X-Content-Type-Options", "nosniff");
+        h.set("Referrer-Policy", "no-referrer");
+        h.set("X-Frame-Options", "DENY");
+        return next(ctx);
+    };
+    svc.server.use(security_headers);
 }
 
-} // namespace parley::frontend
+} // namespace parley::frontend_app

@@ -2,10 +2,10 @@
 
 #include "parley/service/service.hpp"
 
-namespace parley::frontend {
+namespace parley::frontend_app {
 
 // Reads PARLEY_ASSETS_DIR and the gateway's public address (docs/configuration.md, "frontend")
 // and registers the routes.
 void setup(service& svc);
 
-} // namespace parley::frontend
+} // namespace parley::frontend_app

@@ -1,4 +1,4 @@
-#include "static_files.hpp"
+#include "frontend/static_files.hpp"
 
 #include <array>
 #include <cstdint>
@@ -7,7 +7,7 @@
 #include <sstream>
 #include <system_error>
 
-namespace parley::frontend {
+namespace parley::frontend_app {
 
 namespace {
 
@@ -131,4 +131,4 @@ std::optional<static_file> read_static_file(std::filesystem::path const& root,
     return out;
 }
 
-} // namespace parley::frontend
+} // namespace parley::frontend_app

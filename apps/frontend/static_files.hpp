@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace parley::frontend {
+namespace parley::frontend_app {
 
 struct static_file {
     std::string content;
@@ -27,4 +27,4 @@ bool safe_url_path(std::string_view url_path);
 
 std::string_view content_type_for(std::filesystem::path const& file);
 
-} // namespace parley::frontend
+} // namespace parley::frontend_app

@@ -9,7 +9,7 @@
 #include <memory>
 #include <vector>
 
-namespace parley::gateway {
+namespace parley::gateway_app {
 
 namespace detail {
 template <class T> struct gather_state {
@@ -41,4 +41,4 @@ template <class T> net::awaitable<std::vector<T>> gather(std::vector<net::awaita
     co_return std::move(state->results);
 }
 
-} // namespace parley::gateway
+} // namespace parley::gateway_app

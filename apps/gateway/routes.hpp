@@ -1,11 +1,14 @@
 #pragma once
 
-#include "gateway.hpp"
+#include "gateway/state.hpp"
 #include "parley/http/router.hpp"
 #include "parley/ws/session.hpp"
 
-namespace parley::gateway {
+#include <memory>
 
-void add_routes(http::router& router, gateway_state& g, ws::session_options ws_options);
+namespace parley::gateway_app {
 
-} // namespace parley::gateway
+void add_routes(http::router& router, std::shared_ptr<gateway_state> const& g,
+                ws::session_options ws_options);
+
+} // namespace parley::gateway_app

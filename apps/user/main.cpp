@@ -1,5 +1,5 @@
-#include "parley/service/service.hpp"
-#include "user/service.hpp"
+// The user service: profiles and per-user statistics (port 5002).
+#include "user/setup.hpp"
 
 int main()
 {

@@ -12,10 +12,21 @@ export async function loadConfig() {
 }
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, { retryAfter = null, code = null } = {}) {
     super(message);
     this.status = status;
+    this.retryAfter = retryAfter; // seconds, from Retry-After
+    this.code = code;
   }
+}
+
+function retryAfterSeconds(res) {
+  const value = res.headers.get('Retry-After');
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, Math.round((date - Date.now()) / 1000));
 }
 
 export async function api(path, { method = 'GET', body, token } = {}) {
@@ -39,8 +50,20 @@ export async function api(path, { method = 'GET', body, token } = {}) {
   } catch {
     data = null;
   }
-  if (!res.ok) throw new ApiError(res.status, (data && data.error) || `Request failed (${res.status})`);
+  if (!res.ok) {
+    throw new ApiError(res.status, (data && data.error) || `Request failed (${res.status})`,
+      { retryAfter: retryAfterSeconds(res), code: data && data.code });
+  }
   return data;
+}
+
+// The status and JSON body of a call, without throwing (status 0: the server was not reached).
+export async function apiStatus(path, { method = 'GET', body, token } = {}) {
+  try {
+    return { status: 200, data: await api(path, { method, body, token }) };
+  } catch (e) {
+    return { status: e.status ?? 0, data: { error: e.message } };
+  }
 }
 
 // The session kept across page loads: the token and who it belongs to.

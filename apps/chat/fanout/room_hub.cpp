@@ -1,27 +1,10 @@
-#include "fanout/room_hub.hpp"
+#include "chat/fanout/room_hub.hpp"
+
+#include "chat/fanout/envelope.hpp"
 
 #include <algorithm>
-#include <charconv>
 
-namespace parley::chat {
-
-namespace {
-
-// user_typing events go to everyone in the room but the typist. The event starts with this
-// prefix (realtime/events.cpp writes it so), which lets delivery skip the typist without parsing.
-constexpr std::string_view typing_prefix = R"({"type":"user_typing","user_id":)";
-
-std::int64_t typist_of(std::string_view event)
-{
-    if (!event.starts_with(typing_prefix))
-        return 0;
-    event.remove_prefix(typing_prefix.size());
-    std::int64_t id = 0;
-    std::from_chars(event.data(), event.data() + event.size(), id);
-    return id;
-}
-
-} // namespace
+namespace parley::chat_app {
 
 room_hub::~room_hub()
 {
@@ -42,10 +25,12 @@ void room_hub::deliver(room_state const& room, bus::payload const& payload)
     }
     if (members->empty())
         return;
-    auto const frame = ws::frame::text(*payload); // encoded once for every local recipient
-    auto const skip = typist_of(*payload);
+    auto const e = decode(*payload);
+    if (!e)
+        return;                                   // not ours
+    auto const frame = ws::frame::text(e->event); // encoded once for every local recipient
     for (auto const& m : *members)
-        if (m.user_id != skip || skip == 0)
+        if (m.user_id != e->skip_user || e->skip_user == 0)
             m.session->send(frame);
 }
 
@@ -128,9 +113,10 @@ std::size_t room_hub::evict(std::int64_t room_id, std::int64_t user_id)
     return removed.size();
 }
 
-void room_hub::publish(std::int64_t room_id, std::string event_json)
+void room_hub::publish(std::int64_t room_id, std::string_view event_json, event_routing r)
 {
-    bus_.publish(channel_of(room_id), bus::make_payload(std::move(event_json)));
+    auto payload = encode({.seq = r.seq, .skip_user = r.skip_user, .event = event_json});
+    bus_.publish(channel_of(room_id), bus::make_payload(std::move(payload)));
 }
 
 std::size_t room_hub::local_sessions(std::int64_t room_id) const
@@ -143,4 +129,4 @@ std::size_t room_hub::local_sessions(std::int64_t room_id) const
     return it->second.state->members->size();
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

@@ -1,7 +1,7 @@
 // The local end of the fan-out: room id -> the sessions of this process in that room. While a
 // room has local sessions the hub subscribes its bus channel "room:<id>"; each event arriving on
-// it (the bus payload IS the serialized JSON event) is framed ONCE and the same immutable frame is
-// handed to every local session: per delivery one shared_ptr copy and one queue push.
+// it (an envelope: fanout/envelope.hpp) is framed ONCE and the same immutable frame is handed to
+// every local session: per delivery one shared_ptr copy and one queue push.
 //
 // The room's lock is held only to copy or swap its session list (copy-on-write snapshot).
 #pragma once
@@ -18,13 +18,19 @@
 #include <unordered_map>
 #include <vector>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 // Told when the hub removes its session from a room on its own (the user lost membership).
 class room_listener {
 public:
     virtual ~room_listener() = default;
     virtual void evicted(std::int64_t room_id) = 0;
+};
+
+// What delivery needs beside an event: its seq, the user to skip (fanout/envelope.hpp).
+struct event_routing {
+    std::int64_t seq = 0;       // a new_message's seq; 0 for unsequenced events
+    std::int64_t skip_user = 0; // e.g. the typist; 0: everyone
 };
 
 struct room_member {
@@ -48,7 +54,7 @@ public:
     std::size_t evict(std::int64_t room_id, std::int64_t user_id);
 
     // Publishes a serialized event to the room on every process.
-    void publish(std::int64_t room_id, std::string event_json);
+    void publish(std::int64_t room_id, std::string_view event_json, event_routing r = {});
 
     std::size_t local_sessions(std::int64_t room_id) const;
 
@@ -74,4 +80,4 @@ private:
     std::unordered_map<std::int64_t, entry> rooms_;
 };
 
-} // namespace parley::chat
+} // namespace parley::chat_app

@@ -1,10 +1,10 @@
-#include "handlers/handlers.hpp"
+#include "chat/fanout/room_events.hpp"
+#include "chat/handlers/handlers.hpp"
 #include "parley/http/error.hpp"
-#include "realtime/connection.hpp"
 
 #include <boost/json/array.hpp>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 namespace {
 
@@ -18,16 +18,18 @@ void check_may_manage(room const& r, auth::identity const& user)
 
 } // namespace
 
-net::awaitable<http::response> add_member(chat_app& app, http::request_context& ctx)
+net::awaitable<http::response> add_member(chat_state& app, http::request_context& ctx)
 {
-    std::optional<auth::identity> slot;
-    auto const& user = require_user(app, ctx, slot);
+    auto const& user = ctx.user();
     auto r = co_await room_or_404(app, ctx.int_param("id"), &user);
     check_may_manage(r, user);
     auto const member = ctx.int_param("user_id");
     if (member <= 0)
         throw http::bad_request("user_id must be a positive integer");
     bool const added = co_await app.rooms.add_member(r.id, member);
+    // A private room appears in the new member's room list at once.
+    if (added && r.is_private)
+        room_added(app, {.everyone = false, .admins = false, .users = {member}}, r);
     co_return http::json(
         added ? http::status::created : http::status::ok,
         boost::json::object{{"message", added ? "Member added" : "Already a member"},
@@ -35,27 +37,26 @@ net::awaitable<http::response> add_member(chat_app& app, http::request_context& 
                             {"user_id", member}});
 }
 
-net::awaitable<http::response> remove_member(chat_app& app, http::request_context& ctx)
+net::awaitable<http::response> remove_member(chat_state& app, http::request_context& ctx)
 {
-    std::optional<auth::identity> slot;
-    auto const& user = require_user(app, ctx, slot);
+    auto const& user = ctx.user();
     auto r = co_await room_or_404(app, ctx.int_param("id"), &user);
     auto const member = ctx.int_param("user_id");
     if (member != user.user_id)
         check_may_manage(r, user);
     if (!co_await app.rooms.remove_member(r.id, member))
         throw http::not_found("Member not found");
-    // A private room's former member stops receiving it at once.
+    // A private room's former member stops receiving it at once, on every process (`left` with
+    // reason "removed", then room_removed).
     if (r.is_private)
-        evict_user(app, r.id, member);
+        room_removed(app, {.everyone = false, .admins = false, .users = {member}}, r.id);
     co_return http::json(
         boost::json::object{{"message", "Member removed"}, {"room_id", r.id}, {"user_id", member}});
 }
 
-net::awaitable<http::response> list_members(chat_app& app, http::request_context& ctx)
+net::awaitable<http::response> list_members(chat_state& app, http::request_context& ctx)
 {
-    std::optional<auth::identity> slot;
-    auto const& user = require_user(app, ctx, slot);
+    auto const& user = ctx.user();
     auto r = co_await room_or_404(app, ctx.int_param("id"), &user);
     boost::json::array out;
     auto const members = co_await app.rooms.members(r.id);
@@ -64,4 +65,4 @@ net::awaitable<http::response> list_members(chat_app& app, http::request_context
     co_return http::json(boost::json::object{{"room_id", r.id}, {"members", std::move(out)}});
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

@@ -1,14 +1,14 @@
-#include "realtime/connection.hpp"
+#include "chat/realtime/connection.hpp"
 
+#include "chat/realtime/events.hpp"
 #include "parley/json/json.hpp"
 #include "parley/log/log.hpp"
-#include "realtime/events.hpp"
-#include "text.hpp"
+#include "parley/text/utf8.hpp"
 
 #include <boost/json/value.hpp>
 #include <string>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 namespace {
 
@@ -30,46 +30,21 @@ frame_error bad_request(std::string message)
     return {"bad_request", std::move(message)};
 }
 
-std::optional<std::int64_t> optional_integer(bj::object const& frame, std::string_view name,
-                                             std::int64_t min)
+// Reads a frame into its struct (docs/protocol.md); a missing or mistyped field is a bad_request.
+template <class Frame> Frame read_frame(bj::value const& v)
 {
-    auto const* v = frame.if_contains(name);
-    if (!v || v->is_null())
-        return std::nullopt;
-    boost::system::error_code ec;
-    auto const n = v->is_double() ? 0 : v->to_number<std::int64_t>(ec);
-    if (v->is_double() || ec || n < min)
-        throw bad_request("field '" + std::string(name) + "' must be an integer of at least " +
-                          std::to_string(min));
-    return n;
+    try {
+        return json::read<Frame>(v);
+    } catch (json::read_error const& e) {
+        throw bad_request(e.what());
+    }
 }
 
-std::int64_t room_id_of(bj::object const& frame)
+std::int64_t valid_room_id(std::int64_t id)
 {
-    auto id = optional_integer(frame, "room_id", 1);
-    if (!id)
-        throw bad_request("missing field 'room_id'");
-    return *id;
-}
-
-std::string_view string_field(bj::object const& frame, std::string_view name)
-{
-    auto const* v = frame.if_contains(name);
-    if (!v)
-        throw bad_request("missing field '" + std::string(name) + "'");
-    if (!v->is_string())
-        throw bad_request("field '" + std::string(name) + "' must be a string");
-    return v->get_string();
-}
-
-bool bool_field(bj::object const& frame, std::string_view name)
-{
-    auto const* v = frame.if_contains(name);
-    if (!v)
-        throw bad_request("missing field '" + std::string(name) + "'");
-    if (!v->is_bool())
-        throw bad_request("field '" + std::string(name) + "' must be true or false");
-    return v->get_bool();
+    if (id < 1)
+        throw bad_request("field 'room_id' must be an integer of at least 1");
+    return id;
 }
 
 // At most `max_bytes` of `s`, cut at a code point boundary: an error frame quoting client text
@@ -95,23 +70,14 @@ void send_error(ws::session& s, frame_error const& e)
 net::awaitable<void> connection::on_open(ws::session& s)
 {
     session_ = s.weak_from_this();
-    auth_timer_ = std::make_shared<net::steady_timer>(app_.executor, app_.settings.auth_timeout);
-    std::weak_ptr<ws::session> session = s.shared_from_this();
-    std::weak_ptr<connection> self = shared_from_this();
-    auth_timer_->async_wait([session, self](boost::system::error_code ec) {
-        if (ec)
-            return;
-        auto c = self.lock();
-        auto sess = session.lock();
-        if (c && sess && !c->authenticated_)
-            sess->close(ws::close_code::unauthorized, "authentication timeout");
-    });
+    s.close_at(clock::now() + app_->settings.auth_timeout, ws::close_code::unauthorized,
+               "authentication timeout");
     co_return;
 }
 
 net::awaitable<void> connection::on_text(ws::session& s, std::string_view text)
 {
-    auto parsed = json::parse(text);
+    auto const parsed = json::parse(text);
     bj::object const* frame = parsed && parsed->is_object() ? &parsed->get_object() : nullptr;
     bj::string const* type = nullptr;
     if (frame)
@@ -120,12 +86,32 @@ net::awaitable<void> connection::on_text(ws::session& s, std::string_view text)
 
     if (!authenticated_) {
         // Nothing but a well-formed auth frame is accepted first.
+        auto const* token = frame ? frame->if_contains("token") : nullptr;
         if (!type || *type != "auth") {
             s.close(ws::close_code::unauthorized,
                     "the first message must be {\"type\":\"auth\",\"token\":...}");
             co_return;
         }
-        co_await authenticate(s, *frame);
+        if (!token || !token->is_string()) {
+            s.close(ws::close_code::unauthorized, "missing token");
+            co_return;
+        }
+        authenticate(s, token->get_string());
+        co_return;
+    }
+    // Every frame after the first costs one of the user's frame tokens, whatever its type.
+    if (auto wait = app_->frame_limiter.acquire(user_->user_id); wait.count() > 0) {
+        std::int64_t room_id = 0;
+        std::string_view client_id;
+        if (frame) {
+            if (auto const* r = frame->if_contains("room_id"); r && r->is_int64())
+                room_id = r->get_int64();
+            if (auto const* c = frame->if_contains("client_id"); c && c->is_string() &&
+                                                                 c->get_string().size() <= 64 &&
+                                                                 text::valid_utf8(c->get_string()))
+                client_id = c->get_string();
+        }
+        refuse(s, wait, room_id, client_id);
         co_return;
     }
     try {
@@ -133,42 +119,104 @@ net::awaitable<void> connection::on_text(ws::session& s, std::string_view text)
             throw bad_request("message is not a JSON object");
         if (!type)
             throw bad_request("missing field 'type'");
-        if (*type == "message")
-            co_await message(s, *frame);
-        else if (*type == "typing")
-            typing(s, *frame);
-        else if (*type == "join")
-            co_await join(s, *frame);
-        else if (*type == "leave")
-            leave(s, *frame);
-        else if (*type == "ping")
+        // Frames are named before co_await: GCC 12 mishandles temporaries in co_await.
+        if (*type == "message") {
+            auto const m = read_frame<message_frame>(*parsed);
+            co_await message(s, m);
+        } else if (*type == "typing") {
+            typing(s, read_frame<typing_frame>(*parsed));
+        } else if (*type == "join") {
+            auto const j = read_frame<join_frame>(*parsed);
+            co_await join(s, j);
+        } else if (*type == "leave") {
+            leave(s, read_frame<leave_frame>(*parsed));
+        } else if (*type == "ping") {
             s.send_text(events::pong());
-        else if (*type == "auth")
-            throw bad_request("already authenticated");
-        else
+        } else if (*type == "auth") {
+            auto const* token = frame->if_contains("token");
+            if (!token || !token->is_string())
+                throw bad_request("field 'token' must be a string");
+            reauthenticate(s, token->get_string());
+        } else {
             throw bad_request("unknown type '" + std::string(utf8_prefix(*type, 64)) + "'");
+        }
     } catch (frame_error const& e) {
         send_error(s, e);
     }
 }
 
-net::awaitable<void> connection::authenticate(ws::session& s, bj::object const& frame)
+void connection::refuse(ws::session& s, std::chrono::milliseconds retry_after, std::int64_t room_id,
+                        std::string_view client_id)
 {
-    auto const* token = frame.if_contains("token");
-    if (!token || !token->is_string()) {
-        s.close(ws::close_code::unauthorized, "missing token");
-        co_return;
+    auto const now = clock::now();
+    if (now - refused_since_ >= app_->settings.refused_window) {
+        refused_since_ = now;
+        refused_ = 0;
     }
-    auto who = app_.verifier->verify(token->get_string());
+    if (++refused_ > app_->settings.max_refused_frames) {
+        // It ignores rate_limited: no more error frames, the connection goes.
+        s.close(ws::close_code::rate_limited, "rate limit exceeded");
+        return;
+    }
+    s.send_text(events::error({.code = "rate_limited",
+                               .message = "too many messages; slow down",
+                               .room_id = room_id,
+                               .client_id = client_id,
+                               .retry_after_ms = retry_after.count()}));
+}
+
+void connection::close_at_expiry(ws::session& s)
+{
+    auto const left =
+        std::chrono::seconds(user_->expires_at) - std::chrono::duration_cast<std::chrono::seconds>(
+                                                      auth::token_clock::now().time_since_epoch());
+    auto const when = clock::now() + std::max<clock::duration>(left, clock::duration::zero());
+    s.close_at(when, ws::close_code::unauthorized, "token expired");
+}
+
+void connection::authenticate(ws::session& s, std::string_view token)
+{
+    auto who = app_->verifier->verify(token);
     if (!who) {
         log::info("websocket token refused", {{"reason", who.error().message()}});
         s.close(ws::close_code::unauthorized, "invalid or expired token");
-        co_return;
+        return;
     }
     user_ = std::move(*who);
     authenticated_ = true;
-    auth_timer_->cancel();
+    app_->sessions.add(s.id(), {.session = s.weak_from_this(),
+                                .user_id = user_->user_id,
+                                .is_admin = user_->is_admin,
+                                .issued_at = user_->issued_at});
+    // Checked after registering: a revocation arriving in between closes it through the registry.
+    if (app_->revocations->revoked(*user_)) {
+        s.close(ws::close_code::unauthorized, "token revoked");
+        return;
+    }
+    close_at_expiry(s);
     s.send_text(events::connected(*user_));
+}
+
+void connection::reauthenticate(ws::session& s, std::string_view token)
+{
+    auto who = app_->verifier->verify(token);
+    if (!who) {
+        log::info("websocket re-authentication refused", {{"reason", who.error().message()}});
+        throw frame_error{"unauthorized",
+                          "invalid or expired token; the session keeps its current one"};
+    }
+    if (who->user_id != user_->user_id) {
+        s.close(ws::close_code::unauthorized, "the token is for another user");
+        return;
+    }
+    if (app_->revocations->revoked(*who)) {
+        s.close(ws::close_code::unauthorized, "token revoked");
+        return;
+    }
+    user_ = std::move(*who);
+    app_->sessions.update(s.id(), user_->is_admin, user_->issued_at);
+    close_at_expiry(s);
+    s.send_text(events::authenticated(*user_));
 }
 
 bool connection::joined(std::int64_t room_id) const
@@ -177,14 +225,20 @@ bool connection::joined(std::int64_t room_id) const
     return rooms_.contains(room_id);
 }
 
-net::awaitable<void> connection::join(ws::session& s, bj::object const& frame)
+net::awaitable<void> connection::join(ws::session& s, join_frame const& frame)
 {
-    auto const room_id = room_id_of(frame);
-    auto const last_seq = optional_integer(frame, "last_seq", 0);
+    auto const room_id = valid_room_id(frame.room_id);
+    auto const last_seq = frame.last_seq;
+    if (last_seq && *last_seq < 0)
+        throw bad_request("field 'last_seq' must be an integer of at least 0");
+    if (joined(room_id)) {
+        co_await rejoin(s, room_id);
+        co_return;
+    }
     auto session = s.shared_from_this();
     std::weak_ptr<room_listener> listener =
         std::static_pointer_cast<room_listener>(shared_from_this());
-    auto& app = app_;
+    auto& app = *app_;
     auto const user_id = user_->user_id;
     // In commit order (see store/message_writer.hpp): what was missed, then live events. The
     // session is in the room before `joined` goes out, so that events not sequenced by the
@@ -197,21 +251,27 @@ net::awaitable<void> connection::join(ws::session& s, bj::object const& frame)
         app.hub.join(room_id, room_member{session, user_id, listener});
         session->send_text(events::joined(room_id, r.last_seq, r.truncated));
     };
+    // What may be replayed: at most max_replay, and what is left of the user's replay budget
+    // (taken now, the unused part given back); the rest the client pages over HTTP (truncated).
+    std::size_t const allowance =
+        last_seq ? app.replay_limiter.take_up_to(user_id, app.settings.max_replay) : 0;
     join_result result;
     try {
         // Named first: GCC 12 mishandles temporaries inside a co_await expression.
         join_op op{.room_id = room_id,
                    .user = *user_,
                    .last_seq = last_seq,
-                   .max_replay = app_.settings.max_replay,
+                   .max_replay = allowance,
                    .attach = attach};
-        auto pending = app_.writer->submit(std::move(op));
+        auto pending = app_->writer->submit(std::move(op));
         auto written = co_await std::move(pending);
         result = std::get<join_result>(std::move(written));
     } catch (std::exception const& e) {
+        app.replay_limiter.give_back(user_id, allowance);
         log::error("join failed", {{"room_id", room_id}, {"error", e.what()}});
         throw frame_error{"unavailable", "could not join the room, try again", room_id};
     }
+    app.replay_limiter.give_back(user_id, allowance - std::min(allowance, result.missed.size()));
     if (!result.found)
         throw frame_error{"not_found", "Room not found", room_id};
 
@@ -220,30 +280,50 @@ net::awaitable<void> connection::join(ws::session& s, bj::object const& frame)
         std::lock_guard lock(rooms_mutex_);
         first = rooms_.insert(room_id).second;
     }
-    if (first && app_.presence->add(room_id, user_id, user_->username)) {
-        app_.hub.publish(room_id, events::user_joined(room_id, user_id, user_->username));
-        app_.hub.publish(room_id, events::online_users(room_id, app_.presence->online(room_id)));
-    } else {
-        s.send_text(events::online_users(room_id, app_.presence->online(room_id)));
-    }
+    if (first && app_->presence->add(room_id, user_id, user_->username) &&
+        app_->announcer->changed(room_id, user_id, user_->username, true))
+        co_return; // the room, this session included, heard user_joined and online_users
+    s.send_text(events::online_users(room_id, app_->presence->online(room_id)));
 }
 
-void connection::announce_departure(std::int64_t room_id)
+// A join of a room this session is in already: no second subscription, no presence events and
+// no replay (every message since the first join has reached the session live, exactly once);
+// only `joined` with the room's newest seq, after everything up to it (commit order).
+net::awaitable<void> connection::rejoin(ws::session& s, std::int64_t room_id)
 {
-    app_.hub.publish(room_id, events::user_left(room_id, user_->user_id, user_->username));
-    app_.hub.publish(room_id, events::online_users(room_id, app_.presence->online(room_id)));
+    auto session = s.shared_from_this();
+    auto answer = [session, room_id](join_result const& r) {
+        if (r.found)
+            session->send_text(events::joined(room_id, r.last_seq, false));
+    };
+    join_result result;
+    try {
+        join_op op{.room_id = room_id,
+                   .user = *user_,
+                   .last_seq = std::nullopt,
+                   .max_replay = 0,
+                   .attach = answer};
+        auto pending = app_->writer->submit(std::move(op));
+        auto written = co_await std::move(pending);
+        result = std::get<join_result>(std::move(written));
+    } catch (std::exception const& e) {
+        log::error("join failed", {{"room_id", room_id}, {"error", e.what()}});
+        throw frame_error{"unavailable", "could not join the room, try again", room_id};
+    }
+    if (!result.found)
+        throw frame_error{"not_found", "Room not found", room_id};
 }
 
 void connection::depart(std::uint64_t session_id, std::int64_t room_id)
 {
-    app_.hub.leave(room_id, session_id);
-    if (app_.presence->remove(room_id, user_->user_id))
-        announce_departure(room_id);
+    app_->hub.leave(room_id, session_id);
+    if (app_->presence->remove(room_id, user_->user_id))
+        app_->announcer->changed(room_id, user_->user_id, user_->username, false);
 }
 
-void connection::leave(ws::session& s, bj::object const& frame)
+void connection::leave(ws::session& s, leave_frame const& frame)
 {
-    auto const room_id = room_id_of(frame);
+    auto const room_id = valid_room_id(frame.room_id);
     bool was_joined;
     {
         std::lock_guard lock(rooms_mutex_);
@@ -255,28 +335,29 @@ void connection::leave(ws::session& s, bj::object const& frame)
     s.send_text(events::left(room_id));
 }
 
-net::awaitable<void> connection::message(ws::session& s, bj::object const& frame)
+net::awaitable<void> connection::message(ws::session& s, message_frame const& frame)
 {
-    auto const room_id = room_id_of(frame);
-    auto const client_id = string_field(frame, "client_id");
-    auto const id_chars = utf8_length(client_id);
+    auto const room_id = valid_room_id(frame.room_id);
+    std::string_view const client_id = frame.client_id;
+    auto const id_chars = text::utf8_length(client_id);
     if (!id_chars || *id_chars < 1 || *id_chars > max_client_id_chars ||
-        has_control_characters(client_id))
+        text::has_control_characters(client_id))
         throw frame_error{"bad_request", "client_id must be 1-64 printable characters", room_id};
-    auto const content = string_field(frame, "content");
-    auto const chars = utf8_length(content);
-    if (!chars || *chars < 1 || *chars > max_content_chars || is_blank(content))
+    std::string_view const content = frame.content;
+    auto const chars = text::utf8_length(content);
+    if (!chars || *chars < 1 || *chars > max_content_chars || text::is_blank(content))
         throw frame_error{"bad_request", "content must be 1-4000 characters of text", room_id,
                           std::string(client_id)};
+    if (text::has_control_characters_in_text(content))
+        throw frame_error{"bad_request",
+                          "content must not contain control characters (newline and tab are "
+                          "allowed)",
+                          room_id, std::string(client_id)};
     if (!joined(room_id))
         throw frame_error{"not_joined", "join the room before sending to it", room_id,
                           std::string(client_id)};
-    if (auto wait = app_.limiter.acquire(user_->user_id); wait.count() > 0) {
-        s.send_text(events::error({.code = "rate_limited",
-                                   .message = "too many messages; slow down",
-                                   .room_id = room_id,
-                                   .client_id = client_id,
-                                   .retry_after_ms = wait.count()}));
+    if (auto wait = app_->limiter.acquire(user_->user_id); wait.count() > 0) {
+        refuse(s, wait, room_id, client_id);
         co_return;
     }
     post_op op{.room_id = room_id,
@@ -286,7 +367,7 @@ net::awaitable<void> connection::message(ws::session& s, bj::object const& frame
                .client_id = std::string(client_id)};
     post_result result;
     try {
-        auto pending = app_.writer->submit(std::move(op));
+        auto pending = app_->writer->submit(std::move(op));
         auto written = co_await std::move(pending);
         result = std::get<post_result>(std::move(written));
     } catch (std::exception const& e) {
@@ -299,33 +380,25 @@ net::awaitable<void> connection::message(ws::session& s, bj::object const& frame
     s.send_text(events::ack(result.message, result.outcome == post_result::duplicate));
 }
 
-void connection::typing(ws::session& s, bj::object const& frame)
+void connection::typing(ws::session& s, typing_frame const& frame)
 {
-    auto const room_id = room_id_of(frame);
-    auto const is_typing = bool_field(frame, "is_typing");
+    auto const room_id = valid_room_id(frame.room_id);
+    auto const is_typing = frame.is_typing;
     if (!joined(room_id))
         throw frame_error{"not_joined", "join the room before typing in it", room_id};
-    auto const now = clock::now();
-    if (is_typing) {
-        auto [it, fresh] = last_typing_.try_emplace(room_id, now);
-        if (!fresh) {
-            if (now - it->second < app_.settings.typing_interval)
-                return; // throttled: the others already know
-            it->second = now;
-        }
-    } else {
-        last_typing_.erase(room_id);
-    }
-    app_.hub.publish(room_id,
-                     events::user_typing(room_id, user_->user_id, user_->username, is_typing));
+    if (!app_->typing.forward(user_->user_id, room_id, is_typing))
+        return; // throttled: the others already know (realtime/typing_throttle.hpp)
+    // Everyone in the room but the typist.
+    app_->hub.publish(room_id,
+                      events::user_typing(room_id, user_->user_id, user_->username, is_typing),
+                      {.skip_user = user_->user_id});
 }
 
 void connection::on_close(ws::session& s, ws::close_code)
 {
-    if (auth_timer_)
-        auth_timer_->cancel();
     if (!authenticated_)
         return;
+    app_->sessions.remove(s.id());
     std::unordered_set<std::int64_t> rooms;
     {
         std::lock_guard lock(rooms_mutex_);
@@ -346,17 +419,4 @@ void connection::evicted(std::int64_t room_id)
         s->send_text(events::left(room_id, "removed"));
 }
 
-void evict_user(chat_app& app, std::int64_t room_id, std::int64_t user_id)
-{
-    app.hub.evict(room_id, user_id);
-    std::string username;
-    for (auto const& u : app.presence->online(room_id))
-        if (u.user_id == user_id)
-            username = u.username;
-    if (app.presence->remove_all(room_id, user_id)) {
-        app.hub.publish(room_id, events::user_left(room_id, user_id, username));
-        app.hub.publish(room_id, events::online_users(room_id, app.presence->online(room_id)));
-    }
-}
-
-} // namespace parley::chat
+} // namespace parley::chat_app

@@ -1,20 +1,19 @@
-#include "realtime/events.hpp"
+#include "chat/realtime/events.hpp"
 
 #include "parley/json/json.hpp"
+#include "parley/time/utc.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
-namespace parley::chat::events {
+namespace parley::chat_app::events {
 
 namespace bj = boost::json;
 
 std::string new_message(message_record const& m)
 {
-    bj::object o;
-    o["type"] = "new_message";
-    for (auto& [k, v] : to_json(m))
-        o[k] = v;
+    auto o = json::write(m);
+    o.as_object().emplace("type", "new_message");
     return json::serialize(o);
 }
 
@@ -60,7 +59,7 @@ std::string online_users(std::int64_t room_id, std::vector<online_user> const& u
 std::string user_typing(std::int64_t room_id, std::int64_t user_id, std::string_view username,
                         bool is_typing)
 {
-    bj::object o; // key order matters: see the header
+    bj::object o;
     o["type"] = "user_typing";
     o["user_id"] = user_id;
     o["room_id"] = room_id;
@@ -69,12 +68,38 @@ std::string user_typing(std::int64_t room_id, std::int64_t user_id, std::string_
     return json::serialize(o);
 }
 
+namespace {
+
+// When the session's token expires (and the session closes with 4001 unless re-authenticated).
+std::string expiry_of(auth::identity const& user)
+{
+    return utc_timestamp(
+        std::chrono::system_clock::time_point(std::chrono::seconds(user.expires_at)));
+}
+
+} // namespace
+
 std::string connected(auth::identity const& user)
 {
     bj::object o;
     o["type"] = "connected";
     o["user"] = bj::object{
         {"user_id", user.user_id}, {"username", user.username}, {"is_admin", user.is_admin}};
+    bj::array list;
+    for (auto f : features)
+        list.emplace_back(f);
+    o["features"] = std::move(list);
+    o["expires_at"] = expiry_of(user);
+    return json::serialize(o);
+}
+
+std::string authenticated(auth::identity const& user)
+{
+    bj::object o;
+    o["type"] = "authenticated";
+    o["user"] = bj::object{
+        {"user_id", user.user_id}, {"username", user.username}, {"is_admin", user.is_admin}};
+    o["expires_at"] = expiry_of(user);
     return json::serialize(o);
 }
 
@@ -133,4 +158,4 @@ std::string error(error_info const& e)
     return json::serialize(o);
 }
 
-} // namespace parley::chat::events
+} // namespace parley::chat_app::events

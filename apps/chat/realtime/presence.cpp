@@ -1,12 +1,12 @@
-#include "realtime/presence.hpp"
+#include "chat/realtime/presence.hpp"
 
-#include "text.hpp"
+#include "parley/time/utc.hpp"
 
 #include <algorithm>
 #include <mutex>
 #include <unordered_map>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 namespace {
 
@@ -22,7 +22,7 @@ public:
             ++it->sessions;
             return false;
         }
-        users.push_back({online_user{user_id, std::string(username), iso_now()}, 1});
+        users.push_back({online_user{user_id, std::string(username), utc_timestamp_ms()}, 1});
         return true;
     }
 
@@ -81,4 +81,4 @@ std::unique_ptr<presence> make_local_presence()
     return std::make_unique<local_presence>();
 }
 
-} // namespace parley::chat
+} // namespace parley::chat_app

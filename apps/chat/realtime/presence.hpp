@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 struct online_user {
     std::int64_t user_id = 0;
@@ -33,4 +33,4 @@ public:
 
 std::unique_ptr<presence> make_local_presence();
 
-} // namespace parley::chat
+} // namespace parley::chat_app

@@ -7,9 +7,9 @@
 // join is in its replay and every message after it reaches the session live.
 #pragma once
 
+#include "chat/store/records.hpp"
 #include "parley/auth/identity.hpp"
 #include "parley/store/batcher.hpp"
-#include "store/records.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -20,7 +20,7 @@
 #include <variant>
 #include <vector>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 struct post_op {
     std::int64_t room_id = 0;
@@ -62,4 +62,4 @@ using message_writer = store::batcher<write_op, write_result>;
 // The batch transaction (runs on the store thread).
 std::vector<write_result> process_writes(store::connection& c, std::span<write_op> ops);
 
-} // namespace parley::chat
+} // namespace parley::chat_app

@@ -1,6 +1,6 @@
-#include "store/records.hpp"
+#include "chat/store/records.hpp"
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 room room_from(store::row const& r)
 {
@@ -27,39 +27,4 @@ message_record message_from(store::row const& r)
                           .client_id = r.get<std::string>(9)};
 }
 
-boost::json::object to_json(room const& r)
-{
-    boost::json::object o;
-    o["id"] = r.id;
-    o["name"] = r.name;
-    o["description"] = r.description;
-    if (r.created_by)
-        o["created_by"] = *r.created_by;
-    else
-        o["created_by"] = nullptr;
-    o["created_at"] = r.created_at;
-    o["is_private"] = r.is_private;
-    o["last_seq"] = r.last_seq;
-    return o;
-}
-
-boost::json::object to_json(message_record const& m)
-{
-    boost::json::object o;
-    o["id"] = m.id;
-    o["content"] = m.content;
-    o["user_id"] = m.user_id;
-    o["username"] = m.username;
-    o["room_id"] = m.room_id;
-    o["timestamp"] = m.timestamp;
-    o["is_file"] = m.is_file;
-    if (m.file_url)
-        o["file_url"] = *m.file_url;
-    else
-        o["file_url"] = nullptr;
-    o["seq"] = m.seq;
-    o["client_id"] = m.client_id;
-    return o;
-}
-
-} // namespace parley::chat
+} // namespace parley::chat_app

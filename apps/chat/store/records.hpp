@@ -1,15 +1,15 @@
-// What the chat store holds, as plain values, and their JSON shapes (the original's fields plus
-// seq and client_id for messages).
+// What the chat store holds, as plain values described for json::write (the original's fields
+// plus seq and client_id for messages, last_seq for rooms).
 #pragma once
 
 #include "parley/store/value.hpp"
 
-#include <boost/json/object.hpp>
+#include <boost/describe/class.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
 
-namespace parley::chat {
+namespace parley::chat_app {
 
 struct room {
     std::int64_t id = 0;
@@ -20,6 +20,8 @@ struct room {
     bool is_private = false;
     std::int64_t last_seq = 0;
 };
+BOOST_DESCRIBE_STRUCT(room, (),
+                      (id, name, description, created_by, created_at, is_private, last_seq))
 
 struct message_record {
     std::int64_t id = 0;
@@ -33,6 +35,9 @@ struct message_record {
     std::optional<std::string> file_url;
     std::string client_id;
 };
+BOOST_DESCRIBE_STRUCT(message_record, (),
+                      (id, room_id, seq, user_id, username, content, timestamp, is_file, file_url,
+                       client_id))
 
 // Column lists that the row readers below expect, in this order.
 inline constexpr char const* room_columns =
@@ -43,7 +48,4 @@ inline constexpr char const* message_columns =
 room room_from(store::row const& r);
 message_record message_from(store::row const& r);
 
-boost::json::object to_json(room const& r);
-boost::json::object to_json(message_record const& m);
-
-} // namespace parley::chat
+} // namespace parley::chat_app

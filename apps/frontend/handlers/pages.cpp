@@ -1,10 +1,10 @@
-#include "handlers/pages.hpp"
+#include "frontend/handlers/pages.hpp"
 
+#include "frontend/static_files.hpp"
 #include "parley/http/error.hpp"
 #include "parley/service/instance.hpp"
-#include "static_files.hpp"
 
-namespace parley::frontend {
+namespace parley::frontend_app {
 
 namespace {
 
@@ -64,4 +64,4 @@ net::awaitable<http::response> health(frontend_state&, http::request_context&)
     co_return http::json({{"status", "healthy"}, {"service", "frontend"}});
 }
 
-} // namespace parley::frontend
+} // namespace parley::frontend_app

@@ -1,10 +1,10 @@
 #pragma once
 
-#include "frontend.hpp"
+#include "frontend/state.hpp"
 #include "parley/http/message.hpp"
 #include "parley/net.hpp"
 
-namespace parley::frontend {
+namespace parley::frontend_app {
 
 // GET / and GET /{file}: a file of assets/, with ETag and Cache-Control; a path without an
 // extension that names no file is a route of the app and gets index.html.
@@ -15,4 +15,4 @@ net::awaitable<http::response> app_config(frontend_state& fs, http::request_cont
 
 net::awaitable<http::response> health(frontend_state& fs, http::request_context& ctx);
 
-} // namespace parley::frontend
+} // namespace parley::frontend_app

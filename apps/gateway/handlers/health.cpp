@@ -1,11 +1,8 @@
-#include "gather.hpp"
-#include "handlers/handlers.hpp"
+#include "gateway/gather.hpp"
+#include "gateway/handlers/handlers.hpp"
 
-namespace parley::gateway {
+namespace parley::gateway_app {
 
-namespace {
-
-// A service is up when any of its instances answers its /health with 200.
 net::awaitable<bool> service_up(upstream& u)
 {
     std::vector<net::awaitable<boost::json::value>> asks;
@@ -16,8 +13,6 @@ net::awaitable<bool> service_up(upstream& u)
             co_return true;
     co_return false;
 }
-
-} // namespace
 
 net::awaitable<http::response> health(gateway_state& g, http::request_context&)
 {
@@ -34,4 +29,4 @@ net::awaitable<http::response> health(gateway_state& g, http::request_context&)
          {"services", {{"auth", bool(up[0])}, {"user", bool(up[1])}, {"chat", bool(up[2])}}}});
 }
 
-} // namespace parley::gateway
+} // namespace parley::gateway_app

@@ -1,5 +1,6 @@
 // Reading and editing profiles: anyone reads; only the owner or an admin edits.
 #include "parley/http/error.hpp"
+#include "parley/json/json.hpp"
 #include "user/handlers/handlers.hpp"
 #include "user/profiles/validation.hpp"
 
@@ -28,7 +29,7 @@ net::awaitable<http::response> get_profile(user_state& s, http::request_context&
 {
     auto const user_id = user_id_param(ctx);
     auto const p = co_await s.profiles.get(user_id);
-    co_return http::json(to_json(p));
+    co_return http::json(json::write(p));
 }
 
 net::awaitable<http::response> list_profiles(user_state& s, http::request_context&)
@@ -37,7 +38,7 @@ net::awaitable<http::response> list_profiles(user_state& s, http::request_contex
     boost::json::array out;
     out.reserve(all.size());
     for (auto const& p : all)
-        out.push_back(to_json(p));
+        out.push_back(json::write(p));
     co_return http::json(out);
 }
 
@@ -60,7 +61,7 @@ net::awaitable<http::response> update_profile(user_state& s, http::request_conte
     }
     auto const updated = co_await s.profiles.update(user_id, changes);
     co_return http::json(
-        {{"message", "Profile updated successfully"}, {"profile", to_json(updated)}});
+        {{"message", "Profile updated successfully"}, {"profile", json::write(updated)}});
 }
 
 } // namespace parley::user_app

@@ -4,7 +4,7 @@
 #include "parley/net.hpp"
 #include "parley/store/database.hpp"
 
-#include <boost/json/object.hpp>
+#include <boost/describe/class.hpp>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,9 +23,8 @@ struct profile {
     std::int64_t rooms_created = 0;
     std::optional<std::string> last_seen; // ISO 8601 UTC
 };
-
-// {id, user_id, avatar, bio, messages_sent, rooms_created, last_seen}
-boost::json::object to_json(profile const& p);
+BOOST_DESCRIBE_STRUCT(profile, (),
+                      (id, user_id, avatar, bio, messages_sent, rooms_created, last_seen))
 
 struct profile_changes {
     std::optional<std::string> avatar;

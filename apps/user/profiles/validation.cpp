@@ -1,19 +1,13 @@
 #include "user/profiles/validation.hpp"
 
+#include "parley/text/utf8.hpp"
+
 #include <algorithm>
 #include <cstdint>
 
 namespace parley::user_app {
 
 namespace {
-
-// Code points of text already known to be valid UTF-8 (it came out of a JSON parser).
-std::size_t code_points(std::string_view text)
-{
-    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    }));
-}
 
 bool name_char(char c)
 {
@@ -48,8 +42,10 @@ bool starts_with_icase(std::string_view s, std::string_view prefix)
 
 std::optional<std::string> check_bio(std::string_view bio)
 {
-    if (code_points(bio) > max_bio_chars)
+    if (text::utf8_length(bio).value_or(bio.size()) > max_bio_chars)
         return "Bio must be at most 500 characters";
+    if (text::has_control_characters_in_text(bio))
+        return "Bio must not contain control characters (newline and tab are allowed)";
     return std::nullopt;
 }
 

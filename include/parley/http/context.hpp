@@ -20,6 +20,12 @@ namespace parley::http {
 // Turns a bearer token into an identity, or nothing when it is invalid or expired.
 using authenticator = std::function<std::optional<auth::identity>(std::string_view token)>;
 
+// What a server's 401s say (the original services differ: chat answered "Unauthorized").
+struct unauthorized_texts {
+    std::string missing_token = "Token is missing";
+    std::string invalid_token = "Invalid token";
+};
+
 struct path_param {
     std::string_view name;
     std::string_view value;
@@ -30,7 +36,7 @@ public:
     // Takes the request id and trace context from the request's X-Request-ID and W3C
     // traceparent headers when they are well-formed, and makes fresh ones otherwise.
     request_context(http::request& req, net::any_io_executor executor,
-                    authenticator const* authenticate);
+                    authenticator const* authenticate, unauthorized_texts const* texts = nullptr);
 
     http::request const& request() const noexcept { return request_; }
     http::request& request() noexcept { return request_; }
@@ -65,8 +71,11 @@ public:
     // The body as a JSON object (400 if it is not one).
     boost::json::object json_object() const;
 
-    // The bearer token's identity: 401 "Token is missing" / "Invalid token" otherwise.
+    // The bearer token's identity: 401 "Token is missing" / "Invalid token" otherwise (the
+    // server's unauthorized_texts).
     auth::identity const& user() const;
+    // The identity when a token came, nothing without one; 401 "Invalid token" for a bad one.
+    auth::identity const* optional_user() const;
     // The identity when a valid token came, else nothing (no error).
     auth::identity const* maybe_user() const;
     std::optional<std::string_view> bearer_token() const;
@@ -88,6 +97,7 @@ private:
     std::string span_id_;  // 16 hex digits: this server's span
     std::string trace_flags_;
     authenticator const* authenticate_;
+    unauthorized_texts const* texts_;
     std::string_view route_;
     std::vector<path_param> params_;
     http::fields response_headers_;

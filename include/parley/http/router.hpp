@@ -6,8 +6,8 @@
 
 #include "parley/http/context.hpp"
 #include "parley/http/message.hpp"
+#include "parley/http/upgrade.hpp"
 #include "parley/net.hpp"
-#include "parley/ws/session.hpp"
 
 #include <cstddef>
 #include <functional>
@@ -67,10 +67,9 @@ public:
         add(method::delete_, pattern, std::move(h), o);
     }
 
-    // A WebSocket endpoint: GET with an Upgrade. `accept` runs before the handshake and may
-    // refuse with an http::error (401, 403 ...); its handler then serves the session.
-    void websocket(std::string_view pattern, ws::accept_handler accept,
-                   ws::session_options options = {});
+    // A GET that upgrades the connection (parley/http/upgrade.hpp), e.g. a WebSocket endpoint:
+    //   router.upgrade("/ws", ws::endpoint(accept, options));
+    void upgrade(std::string_view pattern, upgrade_handler h);
 
     struct route;
     struct match {
@@ -85,8 +84,7 @@ public:
     static std::string_view pattern(route const& r);
     static handler const& handler_of(route const& r);
     static route_options const& options_of(route const& r);
-    static ws::accept_handler const* websocket_of(route const& r);
-    static ws::session_options const& websocket_options_of(route const& r);
+    static upgrade_handler const* upgrade_of(route const& r);
 
 private:
     std::vector<std::unique_ptr<route>> routes_;

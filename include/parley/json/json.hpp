@@ -3,13 +3,17 @@
 //   struct create_room_body { std::string name; std::optional<std::string> description; };
 //   BOOST_DESCRIBE_STRUCT(create_room_body, (), (name, description))
 //   auto body = json::read<create_room_body>(value);  // throws json::read_error
+//   boost::json::value out = json::write(body);       // {"name":..., "description":null}
 //
-// Supported members: std::string, bool, integers, double, std::optional<T> (absent or null),
-// std::vector<T>, boost::json::value (anything) and other described structs.
+// Supported members: std::string, bool, integers, double, std::optional<T> (absent or null when
+// read; null when written), std::vector<T>, boost::json::value (anything) and other described
+// structs. Written objects have the members in declaration order.
 #pragma once
 
 #include <boost/describe/class.hpp>
 #include <boost/describe/members.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_from.hpp>
 #include <boost/mp11/algorithm.hpp>
@@ -125,6 +129,33 @@ template <class T> T read_at(bj::value const& v, std::string const& path)
     }
 }
 
+template <class T> bj::value write_at(T const& v)
+{
+    if constexpr (std::is_same_v<T, bj::value>) {
+        return v;
+    } else if constexpr (is_optional<T>::value) {
+        return v ? write_at(*v) : bj::value(nullptr);
+    } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, bool> ||
+                         std::is_arithmetic_v<T>) {
+        return bj::value(v);
+    } else if constexpr (is_vector<T>::value) {
+        bj::array out;
+        out.reserve(v.size());
+        for (auto const& item : v)
+            out.push_back(write_at(item));
+        return out;
+    } else {
+        static_assert(boost::describe::has_describe_members<T>::value,
+                      "json::write needs BOOST_DESCRIBE_STRUCT for this type");
+        bj::object out;
+        out.reserve(boost::mp11::mp_size<
+                    boost::describe::describe_members<T, boost::describe::mod_public>>::value);
+        boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
+            [&](auto member) { out.emplace(member.name, write_at(v.*member.pointer)); });
+        return out;
+    }
+}
+
 } // namespace detail
 
 template <class T> T read(bj::value const& v)
@@ -139,6 +170,12 @@ template <class T> T read(std::string_view text)
     if (!parsed)
         throw read_error({}, "body is not valid JSON");
     return read<T>(*parsed);
+}
+
+// A described struct as a JSON object (and the other supported types as their JSON values).
+template <class T> bj::value write(T const& v)
+{
+    return detail::write_at(v);
 }
 
 } // namespace parley::json

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <exception>
 #include <string_view>
 
 namespace parley::log {
@@ -34,5 +35,12 @@ inline void error(std::string_view m, boost::json::object f = {})
 {
     write(level::error, m, std::move(f));
 }
+
+// The completion of a spawned coroutine: logs its failure, if any, as an error line.
+//   net::co_spawn(ex, accept_loop(), log::on_failure{"accept loop failed"});
+struct on_failure {
+    std::string_view what; // a string literal: it outlives the coroutine
+    void operator()(std::exception_ptr e) const;
+};
 
 } // namespace parley::log

@@ -21,17 +21,14 @@
 
 #include "parley/log/log.hpp"
 #include "parley/net.hpp"
+#include "parley/runtime/completion.hpp"
 #include "parley/store/database.hpp"
 
 #include <atomic>
 #include <boost/asio/any_completion_handler.hpp>
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/append.hpp>
-#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/execution/outstanding_work.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/prefer.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -81,6 +78,23 @@ public:
             initiate, net::use_awaitable, std::move(item));
     }
 
+    // True when nothing is queued or being committed (every submitted item has its result).
+    bool idle() const
+    {
+        std::lock_guard lock(mutex_);
+        return !draining_ && queue_.empty();
+    }
+    // Waits until idle(), checking every `poll` (for a graceful stop: after the last submitter
+    // has gone, let the pending batches commit and their hooks run).
+    net::awaitable<void> wait_idle(std::chrono::milliseconds poll = std::chrono::milliseconds(5))
+    {
+        net::steady_timer timer(co_await net::this_coro::executor);
+        while (!idle()) {
+            timer.expires_after(poll);
+            co_await timer.async_wait(use_tuple);
+        }
+    }
+
     // Transactions committed or failed so far, and items processed (tests and metrics).
     std::uint64_t batches() const
     {
@@ -95,14 +109,12 @@ public:
 
 private:
     using completion = net::any_completion_handler<void(std::exception_ptr, Result)>;
-    using work_executor = decltype(net::prefer(std::declval<net::any_io_executor>(),
-                                               net::execution::outstanding_work.tracked));
 
     struct pending {
         Item item;
         completion done;
         // Keeps the submitter's event loop alive while its item waits (it may have nothing else).
-        work_executor work;
+        tracked_executor work;
     };
 
     batcher(database& db, net::any_io_executor executor, process_fn process, committed_fn committed,
@@ -116,9 +128,7 @@ private:
 
     template <class Handler> void enqueue(Item item, Handler handler)
     {
-        auto work =
-            net::prefer(net::any_io_executor(net::get_associated_executor(handler, executor_)),
-                        net::execution::outstanding_work.tracked);
+        auto work = track(handler, executor_);
         bool start = false;
         {
             std::lock_guard lock(mutex_);
@@ -131,17 +141,9 @@ private:
         }
         if (start) {
             auto self = this->shared_from_this();
-            auto on_done = [](std::exception_ptr e) {
-                if (e) {
-                    try {
-                        std::rethrow_exception(e);
-                    } catch (std::exception const& ex) {
-                        log::error("batcher drain loop failed", {{"error", ex.what()}});
-                    }
-                }
-            };
             net::co_spawn(
-                executor_, [self] { return self->drain(); }, on_done);
+                executor_, [self] { return self->drain(); },
+                log::on_failure{"batcher drain loop failed"});
         }
     }
 
@@ -196,20 +198,7 @@ private:
             for (std::size_t i = 0; i < batch.size(); ++i) {
                 auto& p = batch[i];
                 Result r = error ? Result{} : std::move(results[i]);
-                // The work guard ends inside the completion, on the submitter's thread: once a
-                // submitter has resumed, its io_context may be gone (see database::run).
-                // Nor may it resume before this thread has left post() (see database::run).
-                auto target = net::prefer(net::any_io_executor(p.work),
-                                          net::execution::outstanding_work.untracked);
-                auto posted = std::make_shared<std::atomic<bool>>(false);
-                auto complete = [done = std::move(p.done), error, r = std::move(r),
-                                 work = std::move(p.work), posted]() mutable {
-                    while (!posted->load(std::memory_order_acquire))
-                        std::this_thread::yield();
-                    std::move(done)(error, std::move(r));
-                };
-                net::post(target, std::move(complete));
-                posted->store(true, std::memory_order_release);
+                complete_on(std::move(p.work), std::move(p.done), error, std::move(r));
             }
         }
     }

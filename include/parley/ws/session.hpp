@@ -8,9 +8,11 @@
 //           co_return;
 //       }
 //   };
-//   router.websocket("/echo", [](http::request_context&) { return std::make_shared<echo>(); });
+//   auto accept = [](http::request_context&) { return std::make_shared<echo>(); };
+//   router.upgrade("/echo", ws::endpoint(accept));
 #pragma once
 
+#include "parley/http/upgrade.hpp"
 #include "parley/net.hpp"
 #include "parley/ws/close_code.hpp"
 #include "parley/ws/frame.hpp"
@@ -58,6 +60,10 @@ public:
 
     // Start the closing handshake (thread-safe): queued frames are discarded.
     virtual void close(close_code code, std::string_view reason = {}) = 0;
+    // Close with `code` at `when` (thread-safe), unless a later call moves the deadline: e.g. the
+    // time allowed to authenticate, then the token's expiry. clock::time_point::max() clears it.
+    // The session's one timer keeps it: no timer of the handler's own per session.
+    virtual void close_at(clock::time_point when, close_code code, std::string_view reason) = 0;
 
     virtual std::uint64_t id() const noexcept = 0;
     virtual std::string const& remote_address() const noexcept = 0;
@@ -80,5 +86,10 @@ public:
 // Runs before the handshake with the upgrade request: throw http::error to refuse (401, 403 ...),
 // or return the handler that serves this session.
 using accept_handler = std::function<std::shared_ptr<handler>(http::request_context&)>;
+
+// The upgrade route of a WebSocket endpoint (router.upgrade("/ws", ws::endpoint(accept))): the
+// opening handshake (400/426 for a bad one, 403 for an Origin not allowed), then `accept`, then
+// a session per connection.
+http::upgrade_handler endpoint(accept_handler accept, session_options options = {});
 
 } // namespace parley::ws

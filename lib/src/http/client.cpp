@@ -1,6 +1,7 @@
 #include "parley/http/client.hpp"
 
-#include "http/client_address.hpp"
+#include "http/resolve.hpp"
+#include "parley/http/address.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -70,7 +71,7 @@ struct connection {
 using connection_ptr = std::unique_ptr<connection>;
 
 struct upstream {
-    detail::client_address address;
+    service_address address;
     std::optional<tcp::endpoint> literal; // an IP address needs no trip to the resolver thread
     std::vector<connection_ptr> idle;     // guarded by client::impl::mutex_
 };
@@ -129,7 +130,7 @@ bool is_target(std::string_view s)
     throw std::invalid_argument("http::client: cannot send request: " + std::string(what));
 }
 
-beast_request to_beast(request const& req, detail::client_address const& address)
+beast_request to_beast(request const& req, service_address const& address)
 {
     beast_request out;
     out.version(11);
@@ -180,7 +181,7 @@ struct client::impl {
             throw std::invalid_argument("http::client: no upstream addresses given");
         upstreams_.reserve(options_.addresses.size());
         for (auto const& text : options_.addresses) {
-            upstream u{detail::parse_client_address(text), std::nullopt, {}};
+            upstream u{parse_service_address(text), std::nullopt, {}};
             error_code ec;
             auto const ip = net::ip::make_address(u.address.host, ec);
             if (!ec)
@@ -239,14 +240,14 @@ net::awaitable<std::pair<error_code, connection_ptr>> client::impl::connect(upst
         if (cec)
             co_return std::pair{cec, connection_ptr{}};
     } else {
-        // The resolver has no deadline of its own; connect_timeout covers the connect only.
-        tcp::resolver resolver(executor_);
-        auto [rec, endpoints] =
-            co_await resolver.async_resolve(u.address.host, u.address.port, use_tuple);
-        if (rec)
-            co_return std::pair{rec, connection_ptr{}};
-        c->stream.expires_after(options_.connect_timeout);
-        auto [cec, endpoint] = co_await c->stream.async_connect(endpoints, use_tuple);
+        // connect_timeout covers the name lookup and the connect together.
+        auto const deadline = std::chrono::steady_clock::now() + options_.connect_timeout;
+        auto lookup = detail::resolve(u.address.host, u.address.port, options_.connect_timeout);
+        auto resolved = co_await std::move(lookup);
+        if (resolved.ec)
+            co_return std::pair{resolved.ec, connection_ptr{}};
+        c->stream.expires_at(deadline);
+        auto [cec, endpoint] = co_await c->stream.async_connect(resolved.endpoints, use_tuple);
         if (cec)
             co_return std::pair{cec, connection_ptr{}};
     }

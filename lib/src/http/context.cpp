@@ -78,8 +78,8 @@ std::optional<std::int64_t> parse_int(std::string_view s)
 } // namespace
 
 request_context::request_context(http::request& req, net::any_io_executor executor,
-                                 authenticator const* authenticate)
-    : request_(req), executor_(std::move(executor)), authenticate_(authenticate)
+                                 authenticator const* authenticate, unauthorized_texts const* texts)
+    : request_(req), executor_(std::move(executor)), authenticate_(authenticate), texts_(texts)
 {
     auto id = req.headers.get("X-Request-ID");
     request_id_ = id && sane_request_id(*id) ? std::string(*id) : detail::random_hex(16);
@@ -209,13 +209,27 @@ auth::identity const* request_context::maybe_user() const
     return user_ ? &*user_ : nullptr;
 }
 
+namespace {
+unauthorized_texts const default_texts;
+}
+
 auth::identity const& request_context::user() const
 {
+    auto const& texts = texts_ ? *texts_ : default_texts;
     if (!bearer_token())
-        throw unauthorized("Token is missing");
+        throw unauthorized(texts.missing_token);
     if (auto const* u = maybe_user())
         return *u;
-    throw unauthorized("Invalid token");
+    throw unauthorized(texts.invalid_token);
+}
+
+auth::identity const* request_context::optional_user() const
+{
+    if (!bearer_token())
+        return nullptr;
+    if (auto const* u = maybe_user())
+        return u;
+    throw unauthorized((texts_ ? *texts_ : default_texts).invalid_token);
 }
 
 } // namespace parley::http

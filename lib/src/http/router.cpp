@@ -60,8 +60,7 @@ struct router::route {
     std::vector<segment> segments;
     http::handler handler;
     route_options options;
-    std::optional<ws::accept_handler> websocket;
-    ws::session_options websocket_options;
+    std::optional<upgrade_handler> upgrade;
 };
 
 router::router() = default;
@@ -165,15 +164,13 @@ void router::add(method m, std::string_view pattern, handler h, route_options op
     routes_.push_back(std::move(r));
 }
 
-void router::websocket(std::string_view pattern, ws::accept_handler accept,
-                       ws::session_options options)
+void router::upgrade(std::string_view pattern, upgrade_handler h)
 {
     auto r = std::make_unique<route>();
     r->verb = method::get;
     r->pattern = pattern;
     r->segments = parse_pattern(pattern);
-    r->websocket = std::move(accept);
-    r->websocket_options = std::move(options);
+    r->upgrade = std::move(h);
     routes_.push_back(std::move(r));
 }
 
@@ -225,13 +222,9 @@ route_options const& router::options_of(route const& r)
 {
     return r.options;
 }
-ws::accept_handler const* router::websocket_of(route const& r)
+upgrade_handler const* router::upgrade_of(route const& r)
 {
-    return r.websocket ? &*r.websocket : nullptr;
-}
-ws::session_options const& router::websocket_options_of(route const& r)
-{
-    return r.websocket_options;
+    return r.upgrade ? &*r.upgrade : nullptr;
 }
 
 } // namespace parley::http

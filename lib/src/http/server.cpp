@@ -3,7 +3,7 @@
 #include "parley/log/log.hpp"
 #include "parley/metrics/metrics.hpp"
 #include "parley/runtime/runtime.hpp"
-#include "ws/server_session.hpp"
+#include "parley/text/utf8.hpp"
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -17,6 +17,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <mutex>
+#include <sys/socket.h>
 #include <unordered_map>
 
 namespace parley::http {
@@ -61,9 +62,18 @@ struct server::impl : std::enable_shared_from_this<impl> {
     std::optional<tcp::acceptor> acceptor;
     std::uint16_t bound_port = 0;
     server_metrics stats;
-    ws::detail::session_tracker websockets;
+    // Upgraded connections (WebSockets, served or relayed): told when a graceful stop begins.
+    std::mutex upgrades_mutex;
+    std::unordered_map<std::uint64_t, std::shared_ptr<upgraded_connection::stop_hook>> upgrades;
     std::atomic<bool> stopping{false};
     std::atomic<std::size_t> connection_count{0};
+
+    // Admission: open connections in all and per client address (max_connections...).
+    std::mutex admission_mutex;
+    std::size_t admitted = 0;
+    std::unordered_map<std::string, std::size_t> per_address;
+    bool admit(std::string const& address);
+    void release(std::string const& address);
 
     // Live connections: how to close each if idle (posted to its own strand).
     struct connection_entry {
@@ -75,8 +85,21 @@ struct server::impl : std::enable_shared_from_this<impl> {
     std::unordered_map<std::uint64_t, connection_entry> connections;
     std::uint64_t next_connection_id = 0;
 
+    struct connection;
+    struct incoming;
+    struct outcome;
+
     net::awaitable<void> accept_loop();
-    net::awaitable<void> serve_connection(tcp::socket socket);
+    net::awaitable<void> serve_connection(tcp::socket socket, std::string address);
+    net::awaitable<bool> read_request(connection& c, incoming& in);
+    net::awaitable<void> refuse(boost::beast::tcp_stream& stream, boost::system::error_code ec);
+    net::awaitable<outcome> respond(incoming& in);
+    net::awaitable<bool> write_response(connection& c, incoming const& in, outcome& out,
+                                        bool close_after);
+    net::awaitable<outcome> run_upgrade(request_context& ctx, upgrade_handler const& h);
+    net::awaitable<void> upgrade(connection& c, outcome& out);
+    void observe(incoming const& in, unsigned status_code, std::size_t bytes_written,
+                 std::string_view request_id, std::string_view remote);
     net::awaitable<response> dispatch(request_context& ctx, router::match const& m);
     net::awaitable<response> run_chain(request_context& ctx, handler const& h, std::size_t index);
     response preflight(request const& req) const;
@@ -85,17 +108,6 @@ struct server::impl : std::enable_shared_from_this<impl> {
 };
 
 namespace {
-
-void log_failure(char const* what, std::exception_ptr e)
-{
-    if (!e)
-        return;
-    try {
-        std::rethrow_exception(e);
-    } catch (std::exception const& ex) {
-        log::error(what, {{"error", ex.what()}});
-    }
-}
 
 // keep_alive: nothing leaves the Connection header to the response (the 101 upgrade).
 bhttp::response<bhttp::string_body> to_beast(response&& res, unsigned version,
@@ -139,6 +151,20 @@ request from_beast(bhttp::request<bhttp::string_body>&& in, std::string remote)
     return req;
 }
 
+// Past the connection limits: one non-blocking write of a 503 (it fits any fresh socket's send
+// buffer), then close.
+template <class Socket> void refuse_connection(Socket& socket)
+{
+    static constexpr std::string_view answer =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        "Content-Length: 32\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+        "{\"error\":\"Too many connections\"}";
+    ::send(socket.native_handle(), answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    boost::system::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+}
+
 std::string endpoint_string(tcp::socket const& socket)
 {
     boost::system::error_code ec;
@@ -170,9 +196,10 @@ void server::use(middleware m)
 {
     impl_->middlewares.push_back(std::move(m));
 }
-void server::set_authenticator(authenticator a)
+void server::set_authenticator(authenticator a, unauthorized_texts texts)
 {
     impl_->options.authenticate = std::move(a);
+    impl_->options.unauthorized = std::move(texts);
 }
 std::uint16_t server::port() const noexcept
 {
@@ -184,7 +211,8 @@ std::size_t server::open_connections() const noexcept
 }
 std::size_t server::open_websockets() const noexcept
 {
-    return impl_->websockets.size();
+    std::lock_guard lock(impl_->upgrades_mutex);
+    return impl_->upgrades.size();
 }
 
 std::uint16_t server::listen()
@@ -208,7 +236,7 @@ std::uint16_t server::listen()
     auto keep = impl_;
     self.rt.on_stop([keep]() { return keep->stop(); });
     net::co_spawn(self.acceptor->get_executor(), self.accept_loop(),
-                  [](std::exception_ptr e) { log_failure("accept loop failed", e); });
+                  log::on_failure{"accept loop failed"});
     log::info("listening", {{"address", self.options.address}, {"port", self.bound_port}});
     return self.bound_port;
 }
@@ -228,187 +256,331 @@ net::awaitable<void> server::impl::accept_loop()
             co_await pause.async_wait(use_tuple);
             continue;
         }
+        boost::system::error_code ep_ec;
+        auto const address = socket.remote_endpoint(ep_ec).address().to_string();
+        if (!admit(address)) {
+            refuse_connection(socket);
+            continue;
+        }
         auto executor = socket.get_executor();
-        net::co_spawn(executor, serve_connection(std::move(socket)),
-                      [](std::exception_ptr e) { log_failure("connection failed", e); });
+        net::co_spawn(executor, serve_connection(std::move(socket), address),
+                      log::on_failure{"connection failed"});
     }
 }
 
-net::awaitable<void> server::impl::serve_connection(tcp::socket socket)
+bool server::impl::admit(std::string const& address)
 {
-    auto self = shared_from_this();
-    auto remote = endpoint_string(socket);
-    beast::tcp_stream stream(std::move(socket));
+    std::lock_guard lock(admission_mutex);
+    if (admitted >= options.max_connections)
+        return false;
+    if (options.max_connections_per_address > 0) {
+        auto& n = per_address[address];
+        if (n >= options.max_connections_per_address)
+            return false;
+        ++n;
+    }
+    ++admitted;
+    return true;
+}
+
+void server::impl::release(std::string const& address)
+{
+    std::lock_guard lock(admission_mutex);
+    --admitted;
+    if (options.max_connections_per_address > 0)
+        if (auto it = per_address.find(address); it != per_address.end() && --it->second == 0)
+            per_address.erase(it);
+}
+
+// One connection's state: its stream, the bytes read ahead, and its registration for the
+// graceful stop (removed when the connection ends).
+struct server::impl::connection {
+    connection(impl& server, tcp::socket socket, std::string address)
+        : server(server), address(std::move(address)), remote(endpoint_string(socket)),
+          stream(std::move(socket)), buffer(read_ahead_limit(server.options))
+    {
+        std::lock_guard lock(server.connections_mutex);
+        id = server.next_connection_id++;
+        server.connections.emplace(id, connection_entry{stream.get_executor(), &stream, &state});
+        ++server.connection_count;
+        server.stats.open_connections.inc();
+    }
+    ~connection()
+    {
+        {
+            std::lock_guard lock(server.connections_mutex);
+            server.connections.erase(id);
+        }
+        --server.connection_count;
+        server.stats.open_connections.dec();
+        server.release(address);
+    }
+    connection(connection const&) = delete;
+    connection& operator=(connection const&) = delete;
+
+    // The read-ahead buffer never holds more than a header and some: a header that does not
+    // fit is refused (431) instead of growing it.
+    static std::size_t read_ahead_limit(server_options const& o)
+    {
+        return std::max<std::size_t>(2 * o.max_header_bytes, 16 * 1024);
+    }
+
+    impl& server;
+    std::string address; // the client's IP address (admission)
+    std::string remote;  // address:port (logs)
+    beast::tcp_stream stream;
     beast::flat_buffer buffer;
     phase state = phase::idle;
+    bool first_request = true; // a silent new connection gets request_timeout, not idle_timeout
+    std::uint64_t id = 0;
+};
 
-    std::uint64_t id;
-    {
-        std::lock_guard lock(connections_mutex);
-        id = next_connection_id++;
-        connections.emplace(id, connection_entry{stream.get_executor(), &stream, &state});
+// A request read whole, with what the loop needs to answer it. Not moved once read: the
+// route's parameters are views into `path`.
+struct server::impl::incoming {
+    request req;
+    std::string path;
+    router::match route;
+    unsigned version = 11;
+    bool keep_alive = true;
+    bool head = false;
+    clock::time_point started;
+};
+
+// What answering a request produced: the response, and for an accepted upgrade what runs on
+// the connection afterwards.
+struct server::impl::outcome {
+    response res;
+    std::function<net::awaitable<void>(upgraded_connection)> upgraded;
+};
+
+namespace {
+
+// The peer went away or was too slow: nothing to answer, the connection just ends.
+bool is_quiet_disconnect(boost::system::error_code const& ec)
+{
+    return ec == beast::error::timeout || ec == net::error::eof ||
+           ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted ||
+           ec == net::error::connection_reset || ec == net::error::broken_pipe;
+}
+
+} // namespace
+
+// Answers a request that cannot be served (431, 413, 400) and ends the connection; a peer that
+// went away or was too slow just loses it.
+net::awaitable<void> server::impl::refuse(beast::tcp_stream& stream, boost::system::error_code ec)
+{
+    if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow)
+        co_await reply_and_close(
+            stream, options.write_timeout,
+            error(status::request_header_fields_too_large, "Request headers too large")
+                .to_response());
+    else if (ec == bhttp::error::body_limit)
+        co_await reply_and_close(stream, options.write_timeout,
+                                 payload_too_large("Request body too large").to_response());
+    else if (!is_quiet_disconnect(ec))
+        co_await reply_and_close(stream, options.write_timeout,
+                                 bad_request("Malformed HTTP request").to_response());
+}
+
+// Reads one request into `in`: the first byte under the keep-alive idle timeout, then the whole
+// request under request_timeout (a client trickling bytes is cut off). False when the connection
+// ends instead (a request that cannot be served was answered first).
+net::awaitable<bool> server::impl::read_request(connection& c, incoming& in)
+{
+    auto& stream = c.stream;
+    auto& buffer = c.buffer;
+    if (buffer.size() == 0) {
+        stream.expires_after(c.first_request ? options.request_timeout : options.idle_timeout);
+        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
+        if (ec)
+            co_return false; // closed, idle timeout, or stopped while idle
+        buffer.commit(n);
     }
-    ++connection_count;
-    stats.open_connections.inc();
-    struct unregister {
-        impl* s;
-        std::uint64_t id;
-        ~unregister()
-        {
-            {
-                std::lock_guard lock(s->connections_mutex);
-                s->connections.erase(id);
-            }
-            --s->connection_count;
-            s->stats.open_connections.dec();
-        }
-    } guard{this, id};
+    c.state = phase::busy;
+    stream.expires_after(options.request_timeout);
 
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    parser.body_limit(boost::none); // the route's limit is known once the header is read
+
+    auto [header_ec, header_bytes] =
+        co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+    if (!header_ec && header_bytes > options.max_header_bytes)
+        header_ec = bhttp::error::header_limit; // Beast counts only the part it parsed last
+    if (header_ec) {
+        co_await refuse(stream, header_ec);
+        co_return false;
+    }
+    c.first_request = false;
+    in.started = clock::now();
+    auto& header = parser.get();
+    auto const verb = method_from_string(header.method_string());
+    std::string_view const target = header.target();
+    in.path = std::string(target.substr(0, target.find('?')));
+    in.route = routes.find(verb, in.path); // its parameters are views into in.path
+
+    // Refuse an oversized body before reading it; a chunked one is cut off at the limit.
+    std::size_t body_limit = options.max_body_bytes;
+    if (in.route.result == router::match::found &&
+        router::options_of(*in.route.target).max_body_bytes)
+        body_limit = router::options_of(*in.route.target).max_body_bytes;
+    if (auto length = parser.content_length(); length && *length > body_limit) {
+        co_await refuse(stream, bhttp::error::body_limit);
+        co_return false;
+    }
+    parser.body_limit(body_limit);
+    if (iequals(header[bhttp::field::expect], "100-continue")) {
+        bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_, 11};
+        co_await bhttp::async_write(stream, go_on, use_tuple);
+    }
+    auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+    if (body_ec) {
+        co_await refuse(stream, body_ec);
+        co_return false;
+    }
+    in.version = parser.get().version();
+    in.keep_alive = parser.get().keep_alive();
+    in.head = verb == method::head;
+    in.req = from_beast(parser.release(), c.remote);
+    co_return true;
+}
+
+// The response to one request: the routed handler's answer, or an upgrade route's (a 101 with
+// what runs next, or a refusal); then the headers every response carries.
+net::awaitable<server::impl::outcome> server::impl::respond(incoming& in)
+{
+    request_context ctx(in.req, net::any_io_executor(co_await net::this_coro::executor),
+                        &options.authenticate, &options.unauthorized);
+    outcome out;
+    auto const* upgrade =
+        in.route.result == router::match::found ? router::upgrade_of(*in.route.target) : nullptr;
+    if (upgrade) {
+        ctx.set_route(router::pattern(*in.route.target), in.route.params);
+        out = co_await run_upgrade(ctx, *upgrade);
+    } else {
+        out.res = co_await dispatch(ctx, in.route);
+    }
+    for (auto const& [name, value] : ctx.response_headers())
+        out.res.headers.add(name, value);
+    out.res.headers.set("X-Request-ID", ctx.request_id());
+    add_cors_headers(in.req, out.res);
+    co_return out;
+}
+
+net::awaitable<server::impl::outcome> server::impl::run_upgrade(request_context& ctx,
+                                                                upgrade_handler const& h)
+{
+    outcome out;
+    try {
+        auto answer = co_await h(ctx);
+        out.res = std::move(answer.res);
+        if (out.res.status == status::switching_protocols)
+            out.upgraded = std::move(answer.run);
+    } catch (error const& e) {
+        out.res = e.to_response();
+    } catch (std::exception const& e) {
+        log::error("upgrade handler failed",
+                   {{"request_id", ctx.request_id()}, {"error", e.what()}});
+        out.res = error(status::internal_server_error, "Internal server error").to_response();
+    }
+    if (out.res.status == status::switching_protocols && !out.upgraded)
+        out.res = error(status::internal_server_error, "Internal server error").to_response();
+    co_return out;
+}
+
+// Metrics and the access log line of one answered request.
+void server::impl::observe(incoming const& in, unsigned status_code, std::size_t bytes_written,
+                           std::string_view request_id, std::string_view remote)
+{
+    auto const elapsed = std::chrono::duration<double>(clock::now() - in.started).count();
+    auto const route_label = in.route.result == router::match::found
+                                 ? std::string(router::pattern(*in.route.target))
+                                 : std::string("unmatched");
+    metrics::counter(
+        "parley_http_requests_total", "HTTP requests by route, method and status",
+        {{"service", options.name},
+         {"route", route_label},
+         // Labels from a fixed set only: a client must not mint new series.
+         {"method", in.req.method == method::unknown ? std::string("other")
+                                                     : std::string(to_string(in.req.method))},
+         {"status", std::to_string(status_code)}})
+        .inc();
+    metrics::histogram("parley_http_request_seconds", "HTTP request latency by route",
+                       {{"service", options.name}, {"route", route_label}})
+        .observe(elapsed);
+    log::info("request", {{"request_id", request_id},
+                          {"method", text::truncate_utf8(in.req.method_name, 32)},
+                          {"path", std::string(in.req.path())},
+                          {"status", status_code},
+                          {"ms", elapsed * 1000.0},
+                          {"bytes", bytes_written},
+                          {"remote", remote}});
+}
+
+// Writes the response (no Connection header for an upgrade: the 101 carries its own) and
+// observes the request; false when the connection broke.
+net::awaitable<bool> server::impl::write_response(connection& c, incoming const& in, outcome& out,
+                                                  bool close_after)
+{
+    auto const status_code = out.res.status_code();
+    auto const request_id = std::string(out.res.headers.get("X-Request-ID").value_or(""));
+    auto const keep_alive = out.upgraded ? std::nullopt : std::optional<bool>(!close_after);
+    auto wire = to_beast(std::move(out.res), in.version, keep_alive, in.head);
+    c.stream.expires_after(options.write_timeout);
+    auto [ec, written] = co_await bhttp::async_write(c.stream, wire, use_tuple);
+    observe(in, status_code, written, request_id, c.remote);
+    co_return !ec;
+}
+
+// Hands the connection over, with the bytes the client sent after its request, and tells it
+// when a graceful stop begins.
+net::awaitable<void> server::impl::upgrade(connection& c, outcome& out)
+{
+    c.stream.expires_never();
+    upgraded_connection conn(c.stream.release_socket(), beast::buffers_to_string(c.buffer.data()),
+                             c.remote);
+    // The request's read buffer (4 KiB and more) is not kept for the life of the connection.
+    c.buffer.clear();
+    c.buffer.shrink_to_fit();
+    {
+        std::lock_guard lock(upgrades_mutex);
+        upgrades.emplace(c.id, conn.stop());
+    }
+    if (stopping)
+        conn.stop()->fire();
+    try {
+        co_await out.upgraded(std::move(conn));
+    } catch (std::exception const& e) {
+        log::error("upgraded connection failed", {{"error", e.what()}});
+    }
+    std::lock_guard lock(upgrades_mutex);
+    upgrades.erase(c.id);
+}
+
+// Beast's session loop: read a request, answer it; then the next one, the upgraded WebSocket,
+// or the end of the connection.
+net::awaitable<void> server::impl::serve_connection(tcp::socket socket, std::string address)
+{
+    auto self = shared_from_this();
+    connection c(*this, std::move(socket), std::move(address));
     while (!stopping) {
-        state = phase::idle;
-        // Wait for the first byte of the next request under the keep-alive idle timeout, then
-        // give the whole request request_timeout: a client trickling bytes is cut off.
-        if (buffer.size() == 0) {
-            stream.expires_after(options.idle_timeout);
-            auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
-            if (ec)
-                co_return; // closed, idle timeout, or stopped while idle
-            buffer.commit(n);
-        }
-        state = phase::busy;
-        stream.expires_after(options.request_timeout);
-
-        bhttp::request_parser<bhttp::string_body> parser;
-        parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-        // The body limit depends on the route: checked once the header has been read.
-        parser.body_limit(boost::none);
-
-        auto [header_ec, header_bytes] =
-            co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
-        if (header_ec) {
-            if (header_ec == bhttp::error::header_limit)
-                co_await reply_and_close(
-                    stream, options.write_timeout,
-                    error(status::request_header_fields_too_large, "Request headers too large")
-                        .to_response());
-            else if (header_ec != beast::error::timeout && header_ec != net::error::eof &&
-                     header_ec != bhttp::error::end_of_stream &&
-                     header_ec != net::error::operation_aborted &&
-                     header_ec != net::error::connection_reset)
-                co_await reply_and_close(stream, options.write_timeout,
-                                         bad_request("Malformed HTTP request").to_response());
+        c.state = phase::idle;
+        incoming in;
+        if (!co_await read_request(c, in))
             co_return;
-        }
-
-        auto& header = parser.get();
-        auto verb = method_from_string(header.method_string());
-        std::string path(header.target().substr(0, header.target().find('?')));
-        auto match = routes.find(verb, path);
-
-        // Refuse an oversized body before reading it; a chunked one is cut off at the limit.
-        std::size_t body_limit = options.max_body_bytes;
-        if (match.result == router::match::found &&
-            router::options_of(*match.target).max_body_bytes)
-            body_limit = router::options_of(*match.target).max_body_bytes;
-        if (auto length = parser.content_length(); length && *length > body_limit) {
-            co_await reply_and_close(stream, options.write_timeout,
-                                     payload_too_large("Request body too large").to_response());
+        auto out = co_await respond(in);
+        bool const upgrading = static_cast<bool>(out.upgraded);
+        bool const close_after = upgrading || !in.keep_alive || stopping.load();
+        if (!co_await write_response(c, in, out, close_after))
             co_return;
-        }
-        parser.body_limit(body_limit);
-        if (auto expect = header[bhttp::field::expect]; iequals(expect, "100-continue")) {
-            bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
-            co_await bhttp::async_write(stream, cont, use_tuple);
-        }
-        auto [body_ec, body_bytes] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
-        if (body_ec) {
-            if (body_ec == bhttp::error::body_limit)
-                co_await reply_and_close(stream, options.write_timeout,
-                                         payload_too_large("Request body too large").to_response());
-            else if (body_ec != beast::error::timeout && body_ec != net::error::eof &&
-                     body_ec != bhttp::error::end_of_stream &&
-                     body_ec != net::error::connection_reset)
-                co_await reply_and_close(stream, options.write_timeout,
-                                         bad_request("Malformed HTTP request").to_response());
-            co_return;
-        }
-
-        auto const version = parser.get().version();
-        bool const keep_alive = parser.get().keep_alive();
-        bool const head = verb == method::head;
-        auto started = clock::now();
-        auto req = from_beast(parser.release(), remote);
-        request_context ctx(req, stream.get_executor(), &options.authenticate);
-
-        // WebSocket upgrade: the accept hook may refuse with an ordinary HTTP error response.
-        ws::accept_handler const* accept =
-            match.result == router::match::found ? router::websocket_of(*match.target) : nullptr;
-        response res;
-        std::shared_ptr<ws::handler> ws_handler;
-        std::string subprotocol;
-        if (accept) {
-            try {
-                ctx.set_route(router::pattern(*match.target), match.params);
-                res =
-                    ws::detail::upgrade_response(req, router::websocket_options_of(*match.target));
-                ws_handler = (*accept)(ctx);
-                if (!ws_handler)
-                    throw forbidden("WebSocket refused");
-                subprotocol = std::string(res.headers.get("Sec-WebSocket-Protocol").value_or(""));
-            } catch (error const& e) {
-                res = e.to_response();
-                ws_handler.reset();
-            }
-        } else {
-            res = co_await dispatch(ctx, match);
-        }
-        for (auto const& [name, value] : ctx.response_headers())
-            res.headers.add(name, value);
-        res.headers.set("X-Request-ID", ctx.request_id());
-        add_cors_headers(req, res);
-
-        bool const close_after = !keep_alive || stopping.load() || ws_handler != nullptr;
-        auto const status_code = res.status_code();
-        stream.expires_after(options.write_timeout);
-        auto keep = ws_handler ? std::nullopt : std::optional<bool>(!close_after);
-        auto out = to_beast(std::move(res), version, keep, head);
-        auto [write_ec, written] = co_await bhttp::async_write(stream, out, use_tuple);
-
-        auto elapsed = std::chrono::duration<double>(clock::now() - started).count();
-        auto route_label = match.result == router::match::found
-                               ? std::string(router::pattern(*match.target))
-                               : std::string("unmatched");
-        metrics::counter("parley_http_requests_total", "HTTP requests by route, method and status",
-                         {{"service", options.name},
-                          {"route", route_label},
-                          {"method", req.method_name},
-                          {"status", std::to_string(status_code)}})
-            .inc();
-        metrics::histogram("parley_http_request_seconds", "HTTP request latency by route",
-                           {{"service", options.name}, {"route", route_label}})
-            .observe(elapsed);
-        log::info("request", {{"request_id", ctx.request_id()},
-                              {"method", req.method_name},
-                              {"path", std::string(req.path())},
-                              {"status", status_code},
-                              {"ms", elapsed * 1000.0},
-                              {"bytes", written},
-                              {"remote", remote}});
-        if (write_ec)
-            co_return;
-
-        if (ws_handler) {
-            stream.expires_never();
-            std::string buffered = beast::buffers_to_string(buffer.data());
-            co_await ws::detail::serve(stream.release_socket(), std::move(buffered),
-                                       std::move(ws_handler),
-                                       router::websocket_options_of(*match.target), remote,
-                                       std::move(subprotocol), websockets);
+        if (upgrading) {
+            co_await upgrade(c, out);
             co_return;
         }
         if (close_after) {
             boost::system::error_code ignored;
-            stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            c.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
             co_return;
         }
     }
@@ -485,7 +657,17 @@ net::awaitable<void> server::impl::stop()
             self->acceptor->close(ignored);
     };
     net::post(acceptor->get_executor(), close_acceptor);
-    websockets.close_all(ws::close_code::going_away, "server shutting down");
+    {
+        // Copied first: a hook may end its connection, which unregisters it.
+        std::vector<std::shared_ptr<upgraded_connection::stop_hook>> live;
+        {
+            std::lock_guard lock(upgrades_mutex);
+            for (auto const& [id, hook] : upgrades)
+                live.push_back(hook);
+        }
+        for (auto const& hook : live)
+            hook->fire(); // WebSockets close with 1001
+    }
     {
         std::lock_guard lock(connections_mutex);
         for (auto& [id, entry] : connections) {

@@ -1,6 +1,7 @@
 #include "parley/log/log.hpp"
 
 #include "log/sink.hpp"
+#include "parley/text/utf8.hpp"
 #include "parley/time/utc.hpp"
 
 #include <atomic>
@@ -50,34 +51,6 @@ std::string_view level_name(level l)
     return "unknown";
 }
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is invalid (overlong forms,
-// surrogates and code points above U+10FFFF included).
-std::size_t utf8_sequence(std::string_view s, std::size_t i)
-{
-    auto const b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-    auto const cont = [&](std::size_t k) { return i + k < s.size() && (b(k) & 0xC0) == 0x80; };
-    unsigned char const c = b(0);
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return cont(1) ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (!cont(1) || !cont(2))
-            return 0;
-        if ((c == 0xE0 && b(1) < 0xA0) || (c == 0xED && b(1) > 0x9F))
-            return 0;
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (!cont(1) || !cont(2) || !cont(3))
-            return 0;
-        if ((c == 0xF0 && b(1) < 0x90) || (c == 0xF4 && b(1) > 0x8F))
-            return 0;
-        return 4;
-    }
-    return 0;
-}
-
 // Boost.JSON copies string bytes verbatim, so a message carrying invalid UTF-8 (a raw request
 // path, say) would make the line unparseable. Every byte that can be invalid is >= 0x80 and so
 // lies inside a JSON string: replacing it with U+FFFD keeps the structure intact.
@@ -90,7 +63,7 @@ void make_valid_utf8(std::string& line)
         return;
     std::string out(line, 0, i);
     while (i < line.size()) {
-        if (auto const n = utf8_sequence(line, i)) {
+        if (auto const n = text::utf8_sequence_length(line, i)) {
             out.append(line, i, n);
             i += n;
         } else {
@@ -185,5 +158,18 @@ void set_sink(std::function<void(std::string_view line)> s)
 }
 
 } // namespace detail
+
+void on_failure::operator()(std::exception_ptr e) const
+{
+    if (!e)
+        return;
+    try {
+        std::rethrow_exception(e);
+    } catch (std::exception const& ex) {
+        error(what, {{"error", ex.what()}});
+    } catch (...) {
+        error(what, {{"error", "unknown exception"}});
+    }
+}
 
 } // namespace parley::log

@@ -2,8 +2,8 @@
 // (bytes may arrive one at a time) and the masked encoder of the client role.
 #pragma once
 
+#include "parley/text/utf8.hpp"
 #include "parley/ws/close_code.hpp"
-#include "utf8.hpp" // sibling-relative: tests include this header too
 
 #include <cstddef>
 #include <cstdint>
@@ -85,7 +85,7 @@ private:
     bool in_message_ = false;
     bool message_done_ = false; // message() was handed out: clear it on the next call
     std::string message_;
-    utf8_validator utf8_;
+    text::utf8_validator utf8_;
 
     std::string control_;
     close_code close_code_ = close_code::none;

@@ -1,7 +1,7 @@
 #include "parley/ws/frame.hpp"
 
+#include "parley/text/utf8.hpp"
 #include "parley/ws/close_code.hpp"
-#include "ws/utf8.hpp"
 
 #include <cstdint>
 
@@ -70,7 +70,7 @@ frame frame::close(std::uint16_t code, std::string_view reason)
 {
     char const head[2] = {static_cast<char>(code >> 8), static_cast<char>(code & 0xff)};
     // The reason must stay valid UTF-8 after truncation: cut at a code point boundary.
-    reason = detail::truncate_utf8(reason, 123);
+    reason = text::truncate_utf8(reason, 123);
     return frame(encode(0x8, std::string_view(head, 2), reason));
 }
 

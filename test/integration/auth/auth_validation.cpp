@@ -53,16 +53,6 @@ BOOST_AUTO_TEST_CASE(passwords_count_characters_not_bytes)
     BOOST_TEST(check_password("abcdefg\xFF").has_value()); // not UTF-8
 }
 
-BOOST_AUTO_TEST_CASE(utf8_lengths)
-{
-    BOOST_TEST(utf8_length("abc").value() == 3u);
-    BOOST_TEST(utf8_length("\xF0\x9F\x98\x80").value() == 1u); // one emoji
-    BOOST_TEST(!utf8_length("\xC3").has_value());              // truncated
-    BOOST_TEST(!utf8_length("\xC0\xAF").has_value());          // overlong '/'
-    BOOST_TEST(!utf8_length("\xED\xA0\x80").has_value());      // surrogate
-    BOOST_TEST(!utf8_length("\x80").has_value());              // lone continuation
-}
-
 BOOST_AUTO_TEST_CASE(client_addresses)
 {
     BOOST_TEST(strip_port("127.0.0.1:5000") == "127.0.0.1");
@@ -75,6 +65,25 @@ BOOST_AUTO_TEST_CASE(client_addresses)
     BOOST_TEST(client_address(req, true) == "203.0.113.9"); // the entry our proxy appended
     req.headers.erase("X-Forwarded-For");
     BOOST_TEST(client_address(req, true) == "10.0.0.2");
+    // An IPv6 peer is recorded without brackets: its port is not part of the address.
+    req.remote_address = "2001:db8::5:40000";
+    BOOST_TEST(client_address(req, false) == "2001:db8::5");
+}
+
+BOOST_AUTO_TEST_CASE(forwarded_for_is_believed_with_the_service_credential_only)
+{
+    forwarded_for_trust const trust{.always = false, .service_token = "the-service-credential"};
+    http::request req;
+    req.remote_address = "10.0.0.2:40000";
+    req.headers.set("X-Forwarded-For", "203.0.113.9");
+    BOOST_TEST(client_address(req, trust) == "10.0.0.2"); // no credential
+    req.headers.set("X-Parley-Service-Token", "the-service-credentiaL");
+    BOOST_TEST(client_address(req, trust) == "10.0.0.2"); // a wrong one
+    req.headers.set("X-Parley-Service-Token", "the-service-credential");
+    BOOST_TEST(client_address(req, trust) == "203.0.113.9");
+    req.headers.erase("X-Parley-Service-Token");
+    BOOST_TEST(client_address(req, forwarded_for_trust{.always = true}) == "203.0.113.9");
+    BOOST_TEST(client_address(req, forwarded_for_trust{}) == "10.0.0.2");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -108,6 +108,28 @@ BOOST_AUTO_TEST_CASE(create_room_and_its_errors)
     BOOST_TEST(srv.get("/rooms").json().as_array().size() == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(a_public_room_name_that_exists_is_refused_with_409_ignoring_case)
+{
+    chat_server srv;
+    auto const ann = srv.bearer(5, "ann");
+    auto const bob = srv.bearer(6, "bob");
+    BOOST_TEST(srv.send("POST", "/rooms", R"({"name":"Books"})", ann).status == 201u);
+    for (std::string name : {"Books", "books", "BOOKS", "general"}) {
+        auto again = srv.send("POST", "/rooms", R"({"name":")" + name + R"("})", bob);
+        BOOST_TEST(again.status == 409u, name);
+        BOOST_TEST(again.json().at("error").as_string() ==
+                       "A public room named \"" + name + "\" already exists",
+                   name);
+    }
+    BOOST_TEST(srv.get("/rooms").json().as_array().size() == 2u);
+    // Private rooms are not listed for everyone, so their names are not refused or reserved.
+    BOOST_TEST(srv.send("POST", "/rooms", R"({"name":"books","is_private":true})", bob).status ==
+               201u);
+    BOOST_TEST(srv.send("POST", "/rooms", R"({"name":"Secret","is_private":true})", bob).status ==
+               201u);
+    BOOST_TEST(srv.send("POST", "/rooms", R"({"name":"secret"})", ann).status == 201u);
+}
+
 BOOST_AUTO_TEST_CASE(unknown_rooms_are_404)
 {
     chat_server srv;

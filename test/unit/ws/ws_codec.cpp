@@ -1,8 +1,8 @@
 // The frame parser, encoders, UTF-8 validation and handshake helpers, without sockets.
+#include "parley/text/utf8.hpp"
 #include "parley/ws/frame.hpp"
 #include "ws/codec.hpp"
 #include "ws/handshake.hpp"
-#include "ws/utf8.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <string>
@@ -163,7 +163,7 @@ BOOST_AUTO_TEST_CASE(control_frame_encoders)
     BOOST_TEST_REQUIRE(events.size() == 1u);
     BOOST_TEST((events[0].type == parse_event::close));
     BOOST_TEST(events[0].data.size() == 122u);
-    BOOST_TEST(ws::detail::valid_utf8(events[0].data));
+    BOOST_TEST(text::valid_utf8(events[0].data));
     BOOST_TEST(!ws::frame());
 }
 
@@ -172,38 +172,6 @@ BOOST_AUTO_TEST_CASE(close_code_names)
     BOOST_TEST(ws::to_string(ws::close_code::slow_consumer) == "slow_consumer");
     BOOST_TEST(ws::to_string(ws::close_code::going_away) == "going_away");
     BOOST_TEST(ws::to_string(static_cast<ws::close_code>(1234)) == "unknown");
-}
-
-BOOST_AUTO_TEST_CASE(utf8_validator_accepts_valid_and_rejects_invalid_text)
-{
-    using ws::detail::valid_utf8;
-    BOOST_TEST(valid_utf8(""));
-    BOOST_TEST(valid_utf8("plain ascii text that is longer than eight bytes"));
-    BOOST_TEST(valid_utf8("\xC2\x80 \xDF\xBF \xE0\xA0\x80 \xED\x9F\xBF \xEE\x80\x80 \xEF\xBF\xBF"));
-    BOOST_TEST(valid_utf8("\xF0\x90\x80\x80 \xF4\x8F\xBF\xBF")); // U+10000, U+10FFFF
-    BOOST_TEST(!valid_utf8("\xC0\x80"));                         // overlong NUL
-    BOOST_TEST(!valid_utf8("\xC1\xBF"));                         // overlong
-    BOOST_TEST(!valid_utf8("\xE0\x80\x80"));                     // overlong 3-byte
-    BOOST_TEST(!valid_utf8("\xE0\x9F\xBF"));                     // overlong 3-byte
-    BOOST_TEST(!valid_utf8("\xF0\x80\x80\x80"));                 // overlong 4-byte
-    BOOST_TEST(!valid_utf8("\xF0\x8F\xBF\xBF"));                 // overlong 4-byte
-    BOOST_TEST(!valid_utf8("\xED\xA0\x80"));                     // surrogate U+D800
-    BOOST_TEST(!valid_utf8("\xED\xBF\xBF"));                     // surrogate U+DFFF
-    BOOST_TEST(!valid_utf8("\xF4\x90\x80\x80"));                 // U+110000
-    BOOST_TEST(!valid_utf8("\xF5\x80\x80\x80"));
-    BOOST_TEST(!valid_utf8("\xFF"));
-    BOOST_TEST(!valid_utf8("\x80"));         // stray continuation
-    BOOST_TEST(!valid_utf8("ab\xE2\x82"));   // truncated
-    BOOST_TEST(!valid_utf8("\xE2\x82x"));    // interrupted
-    BOOST_TEST(!valid_utf8("\xF0\x9F\x98")); // truncated 4-byte
-
-    // A code point split across feeds.
-    ws::detail::utf8_validator v;
-    BOOST_TEST(v.feed("\xF0\x9F"));
-    BOOST_TEST(!v.complete());
-    BOOST_TEST(v.feed("\x98"));
-    BOOST_TEST(v.feed("\x80 ok"));
-    BOOST_TEST(v.complete());
 }
 
 BOOST_AUTO_TEST_CASE(protocol_violations_fail_with_1002)

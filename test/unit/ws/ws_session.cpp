@@ -79,7 +79,7 @@ BOOST_AUTO_TEST_CASE(echo_round_trip_through_ws_client)
     });
     BOOST_TEST(closed_with(*s.rec, ws::close_code::normal));
     BOOST_TEST(s.rec->wait([](recorder& r) { return r.opens == 1 && r.closes.size() == 1; }));
-    BOOST_TEST(s.rec->wait([&](recorder&) { return s.server.tracker().size() == 0; }));
+    BOOST_TEST(s.rec->wait([&](recorder&) { return s.server.sessions() == 0; }));
 }
 
 BOOST_AUTO_TEST_CASE(frames_written_one_byte_at_a_time_are_reassembled)
@@ -222,17 +222,15 @@ BOOST_AUTO_TEST_CASE(close_all_closes_clients_with_1001)
         auto a = co_await connect(s.server.port());
         auto b = co_await connect(s.server.port());
         BOOST_TEST_REQUIRE(s.rec->wait([](recorder& r) { return r.opens == 2; }));
-        std::thread([&] {
-            s.server.tracker().close_all(ws::close_code::going_away, "server shutting down");
-        }).join();
+        std::thread([&] { s.server.stop_all(); }).join();
         for (auto* c : {&a, &b}) {
             BOOST_TEST(!(co_await c->read()).has_value());
             BOOST_TEST((c->close_code() == ws::close_code::going_away));
             BOOST_TEST(c->close_reason() == "server shutting down");
         }
     });
-    BOOST_TEST(s.rec->wait(
-        [&](recorder& r) { return r.closes.size() == 2 && s.server.tracker().size() == 0; }));
+    BOOST_TEST(
+        s.rec->wait([&](recorder& r) { return r.closes.size() == 2 && s.server.sessions() == 0; }));
     for (auto code : s.rec->closes)
         BOOST_TEST((code == ws::close_code::going_away));
 }
@@ -489,6 +487,9 @@ BOOST_AUTO_TEST_CASE(upgrade_response_validates_the_request)
     BOOST_TEST(status_of(r, origins) == 403u);
     r.headers.set("Origin", "https://chat.example");
     BOOST_TEST(status_of(r, origins) == 101u);
+    // A second Origin line is checked too, whatever the order.
+    r.headers.add("Origin", "https://evil.example");
+    BOOST_TEST(status_of(r, origins) == 403u);
 }
 
 BOOST_AUTO_TEST_CASE(subprotocol_is_the_servers_first_choice_among_those_offered)

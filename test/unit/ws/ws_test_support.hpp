@@ -9,7 +9,7 @@
 #include "parley/ws/client.hpp"
 #include "parley/ws/session.hpp"
 #include "ws/codec.hpp"
-#include "ws/server_session.hpp"
+#include "ws/upgrade.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -127,8 +127,8 @@ public:
     {
         // Graceful: end every session, give them time to finish, then stop.
         net::post(acceptor_.get_executor(), [this] { acceptor_.close(); });
-        tracker_.close_all(ws::close_code::going_away, "test over");
-        for (int i = 0; i < 200 && (tracker_.size() > 0 || live_ > 0); ++i)
+        stop_all();
+        for (int i = 0; i < 200 && (sessions() > 0 || live_ > 0); ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         io_.stop();
         for (auto& t : threads_)
@@ -136,7 +136,25 @@ public:
     }
 
     std::uint16_t port() const noexcept { return port_; }
-    ws::detail::session_tracker& tracker() noexcept { return tracker_; }
+    // Live sessions, and the graceful stop of them all (what http::server does on SIGTERM).
+    std::size_t sessions() const
+    {
+        std::lock_guard lock(mutex_);
+        return std::count_if(stops_.begin(), stops_.end(),
+                             [](auto const& w) { return !w.expired(); });
+    }
+    void stop_all()
+    {
+        std::vector<std::shared_ptr<http::upgraded_connection::stop_hook>> live;
+        {
+            std::lock_guard lock(mutex_);
+            for (auto const& w : stops_)
+                if (auto hook = w.lock())
+                    live.push_back(std::move(hook));
+        }
+        for (auto const& hook : live)
+            hook->fire();
+    }
 
 private:
     static net::awaitable<void> accept_loop(ws_test_server* self)
@@ -193,14 +211,20 @@ private:
         auto const data = buffer.data();
         std::string leftover(static_cast<char const*>(data.data()), data.size());
         std::string subprotocol(res.headers.get("Sec-WebSocket-Protocol").value_or(""));
-        co_await ws::detail::serve(std::move(socket), std::move(leftover), self->make_(),
-                                   self->options_, req.remote_address, std::move(subprotocol),
-                                   self->tracker_);
+        http::upgraded_connection conn(std::move(socket), std::move(leftover), req.remote_address);
+        {
+            std::lock_guard lock(self->mutex_);
+            self->stops_.push_back(conn.stop());
+        }
+        co_await ws::detail::serve(std::move(conn), self->make_(), self->options_,
+                                   std::move(subprotocol));
     }
 
     handler_factory make_;
     ws::session_options options_;
-    ws::detail::session_tracker tracker_; // outlives the io_context's coroutines
+    mutable std::mutex mutex_;
+    // Sessions' stop hooks (expired when their session ended); outlive the io_context's coroutines.
+    std::vector<std::weak_ptr<http::upgraded_connection::stop_hook>> stops_;
     std::atomic<int> live_{0};
     net::io_context io_;
     tcp::acceptor acceptor_;

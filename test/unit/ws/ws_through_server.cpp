@@ -2,6 +2,7 @@
 // handshake, and the graceful stop closing sessions with 1001.
 #include "parley/http/server.hpp"
 #include "parley/ws/client.hpp"
+#include "parley/ws/session.hpp"
 #include "support/http.hpp"
 #include "support/run.hpp"
 
@@ -36,7 +37,7 @@ void routes(http::server& s)
             throw http::unauthorized("Invalid token");
         return std::make_shared<echo>(&closed_sessions);
     };
-    s.routes().websocket("/ws", accept, options);
+    s.routes().upgrade("/ws", ws::endpoint(accept, options));
 }
 
 ws::client_options from_app()

@@ -1,0 +1,453 @@
+// The server side of a WebSocket (parley/ws/session.hpp): a reader that hands text messages to
+// the handler, a writer that puts everything queued into one socket write, and a keepalive that
+// pings, times out idle peers and bounds the closing handshake. The outbound side (queue, who
+// writes, how far the close has gone) is the outbox (ws/outbox.hpp).
+#include "parley/log/log.hpp"
+#include "ws/codec.hpp"
+#include "ws/flush_scope.hpp"
+#include "ws/outbox.hpp"
+#include "ws/stats.hpp"
+#include "ws/upgrade.hpp"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <exception>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <vector>
+
+namespace parley::ws::detail {
+
+namespace {
+
+using tcp = net::ip::tcp;
+
+void log_error(std::uint64_t id, char const* what, std::string_view detail)
+{
+    log::error(what, {{"session", id}, {"error", detail}});
+}
+
+std::atomic<std::uint64_t> next_session_id{1};
+
+constexpr std::size_t read_buffer_bytes = 8 * 1024;
+
+// The reader, writer and keepalive coroutines run on the socket's executor, which must serialise
+// them (a strand, or a one-thread io_context): their state is executor-only. What other threads
+// touch (send, close) goes through the outbox.
+class server_session final : public session, public flushable {
+public:
+    server_session(tcp::socket socket, std::string buffered, std::shared_ptr<handler> h,
+                   session_options options, std::string remote_address, std::string subprotocol)
+        : socket_(std::move(socket)), executor_(socket_.get_executor()), handler_(std::move(h)),
+          options_(std::move(options)),
+          id_(next_session_id.fetch_add(1, std::memory_order_relaxed)),
+          remote_address_(std::move(remote_address)), subprotocol_(std::move(subprotocol)),
+          outbox_(
+              {.max_frames = options_.max_queued_frames, .max_bytes = options_.max_queued_bytes}),
+          buffered_(std::move(buffered)), read_buffer_(read_buffer_bytes),
+          parser_(role::server, options_.max_message_bytes), wake_timer_(executor_),
+          keepalive_timer_(executor_)
+    {}
+
+    bool send(frame f) override;
+    void close(close_code code, std::string_view reason) override;
+    void close_at(clock::time_point when, close_code code, std::string_view reason) override;
+    void flush() override;
+    std::uint64_t id() const noexcept override { return id_; }
+    std::string const& remote_address() const noexcept override { return remote_address_; }
+    std::string const& subprotocol() const noexcept override { return subprotocol_; }
+    std::size_t queued_bytes() const noexcept override { return outbox_.queued_bytes(); }
+
+    net::awaitable<void> run(std::shared_ptr<http::upgraded_connection::stop_hook> stop);
+
+private:
+    std::shared_ptr<server_session> self()
+    {
+        return std::static_pointer_cast<server_session>(shared_from_this());
+    }
+
+    net::awaitable<void> reader();
+    net::awaitable<void> writer();
+    net::awaitable<void> keepalive();
+    net::awaitable<void> deliver(std::string_view message);
+
+    // One non-blocking send of the outbox's direct batch from this thread (any thread); the
+    // outbox queues what the socket did not take for the writer.
+    void write_directly();
+    void wake_writer();
+    void send_control(frame f);
+    void overflowed();
+    void maybe_finish();
+    void finish();
+
+    tcp::socket socket_;
+    net::any_io_executor executor_;
+    std::shared_ptr<handler> handler_;
+    session_options options_;
+    std::uint64_t id_;
+    std::string remote_address_;
+    std::string subprotocol_;
+    outbox outbox_;
+
+    // Executor-only state.
+    std::string buffered_; // bytes that came with the upgrade request
+    std::vector<char> read_buffer_;
+    frame_parser parser_;
+    outbox::batch batch_; // the frames being written
+    std::vector<net::const_buffer> buffers_;
+    bool peer_closed_ = false;
+    clock::time_point last_activity_{};
+    clock::time_point last_ping_{};
+    // close_at(): when, with what.
+    clock::time_point deadline_ = clock::time_point::max();
+    close_code deadline_code_ = close_code::none;
+    std::string deadline_reason_;
+    net::steady_timer wake_timer_; // the parked writer waits on it
+    net::steady_timer keepalive_timer_;
+};
+
+bool server_session::send(frame f)
+{
+    if (!f)
+        return false;
+    bool list_for_flush = false;
+    switch (outbox_.push(std::move(f), in_flush_scope(), list_for_flush)) {
+    case outbox::action::none:
+        if (list_for_flush)
+            flush_when_scope_closes(self());
+        return true;
+    case outbox::action::wake_writer:
+        wake_writer();
+        return true;
+    case outbox::action::write_directly:
+        write_directly();
+        return true;
+    case outbox::action::overflow:
+        overflowed();
+        return false;
+    case outbox::action::dropped:
+        return false;
+    }
+    return false;
+}
+
+void server_session::flush()
+{
+    switch (outbox_.flush()) {
+    case outbox::action::write_directly:
+        write_directly();
+        break;
+    case outbox::action::wake_writer:
+        wake_writer();
+        break;
+    default:
+        break;
+    }
+}
+
+void server_session::write_directly()
+{
+    constexpr std::size_t max_iov = 64;
+    auto& frames = outbox_.direct_batch();
+    std::array<iovec, max_iov> iov;
+    std::size_t const count = std::min(frames.size(), max_iov);
+    for (std::size_t i = 0; i < count; ++i) {
+        auto const wire = frames[i].wire();
+        iov[i] = iovec{const_cast<char*>(wire.data()), wire.size()};
+    }
+    msghdr msg{};
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = count;
+    // The descriptor stays open until the destructor, so this is safe while the executor
+    // finishes the session; an error is met again (and handled) by the writer.
+    auto const n = ::sendmsg(socket_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    auto const done = outbox_.direct_done(n > 0 ? static_cast<std::size_t>(n) : 0);
+    auto& s = stats();
+    s.messages_out.inc(done.frames_sent);
+    s.writes.inc(1);
+    if (done.next == outbox::action::wake_writer)
+        wake_writer();
+}
+
+// Only the idle-to-busy transition costs a wake-up; the timer is touched on the executor only.
+void server_session::wake_writer()
+{
+    net::dispatch(executor_, [self = self()] { self->wake_timer_.cancel(); });
+}
+
+// Executor only.
+void server_session::send_control(frame f)
+{
+    if (outbox_.push_control(std::move(f)) == outbox::action::wake_writer)
+        wake_timer_.cancel();
+}
+
+void server_session::overflowed()
+{
+    auto& s = stats();
+    s.slow_consumer_closes.inc(1);
+    s.frames_dropped.inc(1);
+    close(close_code::slow_consumer, "slow consumer");
+}
+
+void server_session::close(close_code code, std::string_view reason)
+{
+    auto const started = outbox_.begin_close(code, reason);
+    if (!started.started)
+        return;
+    stats().frames_dropped.inc(started.dropped);
+    // The writer sends the close frame; the keepalive now bounds the handshake by close_timeout.
+    net::dispatch(executor_, [self = self(), wake = started.wake_writer] {
+        if (wake)
+            self->wake_timer_.cancel();
+        self->keepalive_timer_.cancel();
+    });
+}
+
+void server_session::close_at(clock::time_point when, close_code code, std::string_view reason)
+{
+    net::dispatch(executor_, [self = self(), when, code, reason = std::string(reason)]() mutable {
+        self->deadline_ = when;
+        self->deadline_code_ = code;
+        self->deadline_reason_ = std::move(reason);
+        self->keepalive_timer_.cancel(); // recomputes its next wake-up
+    });
+}
+
+void server_session::maybe_finish()
+{
+    if (peer_closed_ && outbox_.state() == outbox::close_state::close_sent)
+        finish();
+}
+
+void server_session::finish()
+{
+    if (outbox_.state() == outbox::close_state::finished)
+        return;
+    stats().frames_dropped.inc(outbox_.finish());
+    boost::system::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    // Ends the reader's read and the writer's write. The descriptor itself is closed by the
+    // destructor only: a send() on another thread may still be using it (write_directly).
+    socket_.cancel(ec);
+    wake_timer_.cancel();
+    keepalive_timer_.cancel();
+}
+
+net::awaitable<void> server_session::deliver(std::string_view message)
+{
+    stats().messages_in.inc(1);
+    try {
+        co_await handler_->on_text(*this, message);
+    } catch (std::exception const& e) {
+        log_error(id_, "handler failed in on_text", e.what());
+        close(close_code::internal_error, "internal error");
+    } catch (...) {
+        log_error(id_, "handler failed in on_text", "unknown exception");
+        close(close_code::internal_error, "internal error");
+    }
+}
+
+net::awaitable<void> server_session::reader()
+{
+    std::string_view input = buffered_;
+    bool draining = false; // after a protocol violation: discard until the peer goes
+    for (;;) {
+        while (!draining && outbox_.state() != outbox::close_state::finished && !input.empty()) {
+            std::size_t used = 0;
+            auto const event = parser_.parse(input, used);
+            input.remove_prefix(used);
+            switch (event) {
+            case parse_event::need_more:
+            case parse_event::pong:
+                break;
+            case parse_event::text:
+                // The handler is awaited: a slow handler slows this client's reads, nobody else's.
+                if (outbox_.open())
+                    co_await deliver(parser_.message());
+                break;
+            case parse_event::ping:
+                send_control(frame::pong(parser_.control_payload()));
+                break;
+            case parse_event::close: {
+                peer_closed_ = true;
+                if (outbox_.open()) {
+                    // Echo the peer's code; it is also what on_close reports.
+                    auto code = parser_.received_close_code();
+                    close(code == close_code::none ? close_code::normal : code, {});
+                } else {
+                    maybe_finish();
+                }
+                co_return;
+            }
+            case parse_event::error:
+                stats().protocol_errors.inc(1);
+                close(parser_.error_code(), parser_.error_reason());
+                draining = true;
+                break;
+            }
+        }
+        if (!buffered_.empty())
+            std::string().swap(buffered_);
+        if (outbox_.state() == outbox::close_state::finished)
+            co_return;
+        auto const [ec, n] = co_await socket_.async_read_some(net::buffer(read_buffer_), use_tuple);
+        if (ec) {
+            // End of stream, reset, or our own finish(): nothing more will come.
+            peer_closed_ = true;
+            finish();
+            co_return;
+        }
+        last_activity_ = clock::now();
+        input = std::string_view(read_buffer_.data(), n);
+    }
+}
+
+net::awaitable<void> server_session::writer()
+{
+    while (outbox_.state() != outbox::close_state::finished) {
+        if (!outbox_.take(batch_)) {
+            wake_timer_.expires_at(clock::time_point::max());
+            co_await wake_timer_.async_wait(use_tuple);
+            continue;
+        }
+        buffers_.clear();
+        if (batch_.partial)
+            buffers_.push_back(net::buffer(batch_.partial.wire()));
+        for (auto const& f : batch_.control)
+            buffers_.push_back(net::buffer(f.wire()));
+        if (batch_.close) {
+            stats().frames_dropped.inc(batch_.data.size());
+            batch_.data.clear();
+        }
+        for (auto const& f : batch_.data)
+            buffers_.push_back(net::buffer(f.wire()));
+        if (batch_.close)
+            buffers_.push_back(net::buffer(batch_.close.wire()));
+
+        auto const [ec, written] = co_await net::async_write(socket_, buffers_, use_tuple);
+        auto& s = stats();
+        s.messages_out.inc(batch_.data.size());
+        s.writes.inc(1);
+        bool const close_sent = static_cast<bool>(batch_.close);
+        batch_.clear();
+        if (ec) {
+            finish();
+            co_return;
+        }
+        if (close_sent) {
+            outbox_.close_written();
+            // Our FIN follows the close frame; the peer can still send its close reply.
+            boost::system::error_code ignored;
+            socket_.shutdown(tcp::socket::shutdown_send, ignored);
+            maybe_finish();
+            co_return;
+        }
+    }
+}
+
+net::awaitable<void> server_session::keepalive()
+{
+    static frame const ping = frame::ping();
+    auto const far = clock::time_point::max();
+    while (outbox_.state() != outbox::close_state::finished) {
+        auto const now = clock::now();
+        clock::time_point deadline;
+        if (!outbox_.open()) {
+            // Bounds the whole closing handshake, including a write stuck on a peer that never
+            // reads.
+            deadline = outbox_.closing_since() + options_.close_timeout;
+            if (now >= deadline) {
+                finish();
+                co_return;
+            }
+        } else {
+            auto const idle_at =
+                options_.idle_timeout.count() > 0 ? last_activity_ + options_.idle_timeout : far;
+            if (now >= idle_at) {
+                close(close_code::going_away, "idle timeout");
+                continue;
+            }
+            if (now >= deadline_) {
+                close(deadline_code_, deadline_reason_);
+                continue;
+            }
+            auto ping_at = far;
+            if (options_.ping_interval.count() > 0) {
+                ping_at = std::max(last_activity_, last_ping_) + options_.ping_interval;
+                if (now >= ping_at) {
+                    last_ping_ = now;
+                    send_control(ping);
+                    ping_at = now + options_.ping_interval;
+                }
+            }
+            deadline = std::min({idle_at, ping_at, deadline_});
+        }
+        keepalive_timer_.expires_at(deadline);
+        co_await keepalive_timer_.async_wait(use_tuple);
+    }
+}
+
+net::awaitable<void> server_session::run(std::shared_ptr<http::upgraded_connection::stop_hook> stop)
+{
+    auto const keep_alive = self();
+    std::weak_ptr<server_session> weak = keep_alive;
+    stop->set([weak] {
+        if (auto s = weak.lock())
+            s->close(close_code::going_away, "server shutting down");
+    });
+    auto& s = stats();
+    s.sessions_opened.inc(1);
+    s.sessions_open.inc();
+    last_activity_ = last_ping_ = clock::now();
+
+    try {
+        co_await handler_->on_open(*this);
+    } catch (std::exception const& e) {
+        log_error(id_, "handler failed in on_open", e.what());
+        close(close_code::internal_error, "internal error");
+    } catch (...) {
+        log_error(id_, "handler failed in on_open", "unknown exception");
+        close(close_code::internal_error, "internal error");
+    }
+    try {
+        using namespace net::experimental::awaitable_operators;
+        co_await (reader() && writer() && keepalive());
+    } catch (std::exception const& e) {
+        log_error(id_, "session failed", e.what());
+    }
+    finish();
+    try {
+        handler_->on_close(*this, outbox_.code());
+    } catch (std::exception const& e) {
+        log_error(id_, "handler failed in on_close", e.what());
+    } catch (...) {
+        log_error(id_, "handler failed in on_close", "unknown exception");
+    }
+    s.sessions_open.dec();
+}
+
+} // namespace
+
+net::awaitable<void> serve(http::upgraded_connection conn, std::shared_ptr<handler> h,
+                           session_options options, std::string subprotocol)
+{
+    auto& socket = conn.socket();
+    auto const executor = socket.get_executor();
+    if (options.no_delay) { // see session_options::no_delay
+        boost::system::error_code ignored;
+        socket.set_option(net::ip::tcp::no_delay(true), ignored);
+    }
+    auto s = std::make_shared<server_session>(std::move(socket), std::move(conn.buffered()),
+                                              std::move(h), std::move(options),
+                                              conn.remote_address(), std::move(subprotocol));
+    // The session's coroutines run on the socket's executor, whatever the caller runs on.
+    co_await net::co_spawn(executor, s->run(conn.stop()), net::use_awaitable);
+}
+
+} // namespace parley::ws::detail
