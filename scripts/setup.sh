@@ -21,8 +21,9 @@ for group in "$@"; do
       # fontconfig (fc-list) and DejaVu: the browser tests check that every character on the
       # page has a glyph in an installed font.
       packages+=(chromium clang-format fontconfig fonts-dejavu-core)
-      # The Redis bus tests start their own redis-server (no system service is used).
-      packages+=(redis-server)
+      # The tsan preset and scripts/fuzz.sh: Debian's clang, its sanitizer and libFuzzer
+      # runtimes, and llvm-symbolizer for readable sanitizer reports.
+      packages+=(clang-14 libclang-rt-14-dev llvm-14)
       command -v node >/dev/null || packages+=(nodejs)
       command -v npm >/dev/null || packages+=(npm)
       # The manifest tests (test/manifests/): kubectl renders the kustomizations, the config test

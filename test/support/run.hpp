@@ -29,7 +29,7 @@ auto run_coro(net::io_context& io, F make,
     std::optional<std::conditional_t<std::is_void_v<value_type>, bool, value_type>> result;
     auto done = [&](std::exception_ptr e, auto... value) {
         error = e;
-        if constexpr (sizeof...(value) == 0)
+        if constexpr (std::is_void_v<value_type>) // (clang: not on the lambda's own pack)
             result.emplace(true);
         else if (!e)
             result.emplace(std::move(value)...);

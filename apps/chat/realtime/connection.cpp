@@ -47,6 +47,18 @@ std::int64_t valid_room_id(std::int64_t id)
     return id;
 }
 
+// At most `max_bytes` of `s`, cut at a code point boundary: an error frame quoting client text
+// must stay valid UTF-8 (a browser fails the connection with 1007 otherwise).
+std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes)
+{
+    if (s.size() <= max_bytes)
+        return s;
+    std::size_t n = max_bytes;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
+        --n;
+    return s.substr(0, n);
+}
+
 void send_error(ws::session& s, frame_error const& e)
 {
     s.send_text(events::error(
@@ -126,9 +138,7 @@ net::awaitable<void> connection::on_text(ws::session& s, std::string_view text)
                 throw bad_request("field 'token' must be a string");
             reauthenticate(s, token->get_string());
         } else {
-            throw bad_request(
-                "unknown type '" +
-                std::string(type->subview(0, std::min<std::size_t>(type->size(), 64))) + "'");
+            throw bad_request("unknown type '" + std::string(utf8_prefix(*type, 64)) + "'");
         }
     } catch (frame_error const& e) {
         send_error(s, e);

@@ -43,7 +43,8 @@ private:
     std::string field_;
 };
 
-// Parses text into a value; the error is boost::json's (syntax, depth, ...).
+// Parses text into a value; the error is boost::json's (syntax, depth, ...), or exponent_overflow
+// for a number too large for a double (Boost.JSON would write it back as `Infinity`, not JSON).
 boost::system::result<bj::value> parse(std::string_view text);
 
 // Compact serialisation.

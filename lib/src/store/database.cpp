@@ -18,6 +18,7 @@
 #include <memory>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 
 namespace parley::store {
 

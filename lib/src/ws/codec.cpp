@@ -192,8 +192,8 @@ parse_event frame_parser::finish_frame()
                                            static_cast<unsigned char>(control_[1]));
             if (!valid_close_code(code))
                 return fail(close_code::protocol_error, "invalid close code");
-            if (!text::valid_utf8(close_reason()))
-                return fail(close_code::protocol_error, "close reason is not UTF-8");
+            if (!text::valid_utf8(close_reason())) // 1007 as for text: data not of its type
+                return fail(close_code::invalid_payload, "close reason is not UTF-8");
             close_code_ = static_cast<close_code>(code);
         }
         return parse_event::close;

@@ -81,4 +81,17 @@ BOOST_AUTO_TEST_CASE(deep_nesting_is_refused_not_a_crash)
     BOOST_TEST(error_of(deep) == "body is not valid JSON");
 }
 
+// Found by test/fuzz/json_read: 1e400 parsed as infinity, which Boost.JSON writes back as
+// `Infinity` (not JSON), so a value read from a client could not be written out again.
+BOOST_AUTO_TEST_CASE(numbers_too_large_for_a_double_are_refused)
+{
+    BOOST_TEST(!parley::json::parse("1e400"));
+    BOOST_TEST(!parley::json::parse(R"({"a":[1,{"b":-1.5e+370}]})"));
+    BOOST_TEST(!parley::json::parse(std::string(400, '9')));
+    BOOST_TEST(error_of(R"({"name":"a","members":[],"extra":1e999})") == "body is not valid JSON");
+    auto const largest = parley::json::parse("[1.7976931348623157e308, 1e-400]");
+    BOOST_REQUIRE(largest);
+    BOOST_TEST(parley::json::parse(parley::json::serialize(*largest)).has_value());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
