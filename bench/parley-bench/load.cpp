@@ -217,6 +217,7 @@ private:
     // Storm.
     std::int64_t storm_ns_ = 0, back_ns_ = 0, caught_ns_ = 0;
     std::size_t back_ = 0, not_caught_ = 0;
+    std::size_t storm_unacked_ = 0; // written, not acknowledged when the connections dropped
     bool storming_ = false;
 
     // Progress.
@@ -824,6 +825,8 @@ net::awaitable<void> engine::storm()
     storm_ns_ = now_ns();
     storming_ = true;
     back_ = 0;
+    for (auto const& p : pubs_)
+        storm_unacked_ += p.unacked.size();
     // Every connection drops at once (no close frame), then every client reconnects at once.
     for (auto& c : clients_) {
         ++c.generation;
@@ -1155,7 +1158,9 @@ bj::object engine::result() const
             s["caught_up_s"] =
                 caught_ns_ ? static_cast<double>(caught_ns_ - storm_ns_) / 1e9 : -1.0;
             s["reconnect_failures"] = n_.reconnect_failures;
+            s["unacked_at_drop"] = storm_unacked_;
             s["resent"] = n_.resent;
+            s["duplicate_acks"] = n_.duplicate_acks;
             s["truncated_replays"] = n_.truncated;
             r["storm"] = std::move(s);
             if (!back_ns_)
