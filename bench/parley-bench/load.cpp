@@ -197,6 +197,7 @@ private:
     // Timeline (steady clock, ns).
     std::int64_t t0_ = 0, warm_end_ = 0, end_ = 0, done_ = 0;
     bool sending_ = false, finished_ = false;
+    bool cut_off_ = false; // the drain hit --drain-max with deliveries still owed
     double setup_tokens_s_ = 0, setup_rooms_s_ = 0, setup_connect_s_ = 0, registered_per_s_ = 0;
 
     // Measurement.
@@ -422,10 +423,13 @@ net::awaitable<void> engine::open_range(std::size_t from, std::size_t to)
     for (std::size_t w = 0; w < workers; ++w) {
         ++running;
         net::co_spawn(io_, open_worker(&next, to, deadline), [&](std::exception_ptr e) {
-            if (e && !failure)
+            if (e && !failure) {
                 failure = e;
-            if (e)
-                next = to; // stop the others
+                next = to; // stop the others, and their waits for a join
+                for (auto& c : clients_)
+                    if (c.waiter)
+                        c.waiter->cancel();
+            }
             --running;
         });
     }
@@ -849,6 +853,7 @@ net::awaitable<void> engine::drain()
     auto last_delivered = n_.delivered;
     auto last_change = now_ns();
     auto const patience = static_cast<std::int64_t>(o_.drain * 1e9);
+    auto const give_up = now_ns() + static_cast<std::int64_t>(o_.drain_max * 1e9);
     for (;;) {
         bool pending = n_.delivered < expected_;
         for (auto const& p : pubs_)
@@ -863,6 +868,10 @@ net::awaitable<void> engine::drain()
             last_delivered = n_.delivered;
             last_change = now_ns();
         } else if (now_ns() - last_change > patience) {
+            break;
+        }
+        if (now_ns() > give_up) {
+            cut_off_ = true;
             break;
         }
         co_await sleep_for(std::chrono::milliseconds(5));
@@ -1078,7 +1087,11 @@ bj::object engine::result() const
         counts["truncated_replays"] = n_.truncated;
         r["counts"] = std::move(counts);
         if (lost > 0)
-            problems.push_back(std::to_string(lost) + " deliveries lost");
+            problems.push_back(std::to_string(lost) + " deliveries lost" +
+                               (cut_off_ ? " (or still queued when the drain gave up after " +
+                                               std::to_string(static_cast<int>(o_.drain_max)) +
+                                               " s: the servers did not keep up)"
+                                         : ""));
         if (n_.duplicated + over > 0)
             problems.push_back(std::to_string(n_.duplicated + over) + " deliveries duplicated");
         if (n_.rejected > 0)
@@ -1096,6 +1109,7 @@ bj::object engine::result() const
         win["delivered"] = n_.delivered_in_window;
         win["deliveries_per_s"] = static_cast<double>(n_.delivered_in_window) / window;
         win["drain_s"] = static_cast<double>(done_ - end_) / 1e9;
+        win["drain_cut_off"] = cut_off_;
         r["window"] = std::move(win);
 
         auto ms = [](std::uint64_t ns) { return static_cast<double>(ns) / 1e6; };
@@ -1139,6 +1153,19 @@ bj::object engine::result() const
             slot = prev + cpu;
         }
         r["processes"] = std::move(procs);
+        // Gross memory per client under load: peak RSS (with each process's baseline) / clients.
+        // The idle mode's difference between two client counts is the net figure.
+        double peak_all = 0, peak_front = 0;
+        for (std::size_t w = 0; w < o_.watch.size() && w < peak_.size(); ++w) {
+            peak_all += static_cast<double>(peak_.at(w).hwm_kb);
+            auto const& role = o_.watch[w].role;
+            if (role == "chat" || role == "gateway" || role == "server")
+                peak_front += static_cast<double>(peak_.at(w).hwm_kb);
+        }
+        auto const clients = static_cast<double>(clients_.size());
+        r["memory"] = bj::object{{"peak_rss_bytes_per_client_all", peak_all * 1024 / clients},
+                                 {"peak_rss_bytes_per_client_websocket_servers",
+                                  peak_front * 1024 / clients}};
         bj::object cpu;
         cpu["all_s"] = all;
         cpu["all_us_per_delivery"] = all * 1e6 / delivered;

@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -32,6 +33,7 @@ load
                            is measured from that time (no coordinated omission)             [500]
   --warmup S --seconds S   sending before the measured window, and the window              [2, 10]
   --drain S                after sending, give up after S without progress                  [10]
+  --drain-max S            ... or after S in all (what is missing then counts as lost) [60 or 6 windows]
   --content-bytes B        message content size (at least the message number)               [0]
   --connect-concurrency C  connections opened at once while setting up                      [64]
 
@@ -149,6 +151,8 @@ options parse_options(int argc, char** argv)
                 o.seconds = std::stod(v);
             else if (a == "--drain")
                 o.drain = std::stod(v);
+            else if (a == "--drain-max")
+                o.drain_max = std::stod(v);
             else if (a == "--content-bytes")
                 o.content_bytes = static_cast<std::size_t>(std::stoul(v));
             else if (a == "--connect-concurrency")
@@ -216,6 +220,8 @@ options parse_options(int argc, char** argv)
         if (o.idle_steps.back() != l.clients)
             o.idle_steps.push_back(l.clients);
     }
+    if (o.drain_max < 0)
+        o.drain_max = std::max(60.0, 6 * o.seconds);
     if (o.storm_at < 0)
         o.storm_at = o.seconds / 3;
     if (o.connect_concurrency < 1)

@@ -32,7 +32,8 @@ struct options {
     double rate = 500; // messages per second, all publishers together
     double warmup = 2;
     double seconds = 10;
-    double drain = 10; // after sending: wait this long at most without progress
+    double drain = 10;     // after sending: wait this long at most without progress
+    double drain_max = -1; // and this long at most in all (default: 30 s or 3 windows)
     std::size_t content_bytes = 0;
     std::vector<int> idle_steps; // idle: client counts to hold and measure (default 100, N)
     double hold = 2;             // idle: seconds held at each step before sampling memory

@@ -109,6 +109,20 @@ double primary_us(bj::object const& r)
     return std::isnan(chat) ? num(r, "cpu.by_role_us_per_delivery.server") : chat;
 }
 
+bool cut_off(bj::object const& r)
+{
+    auto const w = r.find("window");
+    if (w == r.end() || !w->value().is_object())
+        return false;
+    auto const c = w->value().as_object().find("drain_cut_off");
+    return c != w->value().as_object().end() && c->value().is_bool() && c->value().as_bool();
+}
+
+std::string lost_cell(bj::object const& r)
+{
+    return thousands(num(r, "counts.lost")) + (cut_off(r) ? "*" : "");
+}
+
 struct column {
     std::string title;
     int width;
@@ -315,12 +329,18 @@ void print_table(std::ostream& out, std::vector<bj::object> const& results)
                  fmt(num(r, "latency_ms.p99"), 2),
                  fmt(num(r, "latency_ms.p999"), 2),
                  fmt(num(r, "latency_ms.max"), 1),
-                 thousands(num(r, "counts.lost")),
+                 lost_cell(r),
                  thousands(num(r, "counts.duplicated")),
                  fmt(num(r, "load_tool.cpu_pct"), 0),
                  r.contains("ok") && r.at("ok").is_bool() && r.at("ok").as_bool() ? "yes" : "NO"});
         }
     }
+    bool any_cut = false;
+    for (auto const& r : results)
+        any_cut = any_cut || cut_off(r);
+    if (any_cut)
+        out << "* still owed when the drain gave up (--drain-max): the servers did not keep up "
+               "(late or lost)\n";
     // Storms.
     std::vector<column> const storm_cols = {
         {"scenario", 10, true}, {"server", 13, true}, {"via", 7, true}, {"K", 2},
@@ -341,7 +361,7 @@ void print_table(std::ostream& out, std::vector<bj::object> const& results)
              str(r, "labels", "replicas"), str(r, "labels", "store"),
              thousands(num(r, "config.clients")), fmt(num(r, "storm.back_s"), 2),
              fmt(num(r, "storm.caught_up_s"), 2), thousands(num(r, "storm.resent")),
-             thousands(num(r, "counts.lost")), thousands(num(r, "counts.duplicated")),
+             lost_cell(r), thousands(num(r, "counts.duplicated")),
              r.contains("ok") && r.at("ok").is_bool() && r.at("ok").as_bool() ? "yes" : "NO"});
     }
     // Memory per connection.
