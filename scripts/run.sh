@@ -63,6 +63,8 @@ for service in "${services[@]}"; do files+=("$logs/$service.log"); done
 tail -q -n0 -F "${files[@]}" 2>/dev/null > >(grep --line-buffered -E '"level":"(warn|error)"' | warnings) &
 follower=$!
 
+# Development: with PARLEY_SERVICE_TOKEN unset every service uses the same built-in service
+# credential, so auth believes the client address the gateway sends (per-client login throttle).
 for service in "${services[@]}"; do
   PARLEY_PORT=${port[$service]} "$bin/$service/parley-$service" >>"$logs/$service.log" 2>&1 &
   pids+=($!)

@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-test1.81-dev
-  libssl-dev libsqlite3-dev libargon2-dev libpq-dev
+  libboost-context1.81-dev
+  libssl-dev libsqlite3-dev libargon2-dev libpq-dev libhiredis-dev
   curl ca-certificates
 )
 # Extra groups: `setup.sh test` adds what the test suite starts (servers, browser).
@@ -20,10 +21,14 @@ for group in "$@"; do
       # fontconfig (fc-list) and DejaVu: the browser tests check that every character on the
       # page has a glyph in an installed font.
       packages+=(chromium clang-format fontconfig fonts-dejavu-core)
+      # The Redis bus tests start their own redis-server (no system service is used).
+      packages+=(redis-server)
       command -v node >/dev/null || packages+=(nodejs)
       command -v npm >/dev/null || packages+=(npm)
       # The manifest tests (test/manifests/): kubectl renders the kustomizations, the config test
-      # starts PostgreSQL and Redis, create-secrets.sh uses openssl, the image check readelf.
+      # starts PostgreSQL and Redis, create-secrets.sh uses openssl, the image check readelf. The
+      # store and replica tests run PostgreSQL too (test/support/postgres_server.hpp: initdb +
+      # pg_ctl from /usr/lib/postgresql/<version>/bin in a temporary directory).
       packages+=(postgresql redis-server openssl binutils)
       command -v kubectl >/dev/null || packages+=(kubernetes-client)
       debian_kubectl=yes
@@ -41,6 +46,14 @@ sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
+  if [[ " ${missing[*]} " == *" postgresql "* ]]; then
+    # Debian's postgresql package creates and starts a system cluster (15/main on port 5432,
+    # started by invoke-rc.d with or without systemd). Parley only runs throwaway clusters of its
+    # own: ask postgresql-common not to create the main one (pg_createcluster reads this drop-in).
+    "${sudo_cmd[@]}" mkdir -p /etc/postgresql-common/createcluster.d
+    echo "create_main_cluster = false" |
+      "${sudo_cmd[@]}" tee /etc/postgresql-common/createcluster.d/parley-no-main-cluster.conf >/dev/null
+  fi
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi

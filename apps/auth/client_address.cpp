@@ -1,5 +1,7 @@
 #include "auth/client_address.hpp"
 
+#include "parley/auth/keys_config.hpp"
+
 #include <algorithm>
 
 namespace parley::auth_app {
@@ -30,6 +32,29 @@ std::string strip_port(std::string_view address)
     return std::string(address);
 }
 
+namespace {
+
+// The connection's peer as the server records it, "<address>:<port>" (IPv6 without brackets):
+// everything before the last colon.
+std::string peer_address(std::string_view remote)
+{
+    if (!remote.empty() && remote.front() == '[')
+        return strip_port(remote);
+    auto colon = remote.rfind(':');
+    return std::string(colon == std::string_view::npos ? remote : remote.substr(0, colon));
+}
+
+} // namespace
+
+std::string client_address(http::request const& req, forwarded_for_trust const& trust)
+{
+    bool trusted = trust.always;
+    if (!trusted && !trust.service_token.empty())
+        if (auto presented = req.headers.get(auth::service_token_header))
+            trusted = auth::service_token_matches(trust.service_token, *presented);
+    return client_address(req, trusted);
+}
+
 std::string client_address(http::request const& req, bool trust_proxy)
 {
     if (trust_proxy) {
@@ -41,7 +66,7 @@ std::string client_address(http::request const& req, bool trust_proxy)
                 return strip_port(last);
         }
     }
-    return strip_port(req.remote_address);
+    return peer_address(req.remote_address);
 }
 
 } // namespace parley::auth_app

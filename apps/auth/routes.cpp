@@ -25,6 +25,9 @@ void add_routes(http::router& r, std::shared_ptr<auth_state> const& state)
     r.get("/users", http::bind<list_users>(state));
     r.get("/users/count", http::bind<count_users>(state));
     r.get("/users/{id:int}", http::bind<get_user>(state));
+    r.patch("/users/{id:int}", http::bind<update_user>(state), small_body);
+    r.post("/users/{id:int}/deactivate", http::bind<deactivate_user>(state), small_body);
+    r.get("/internal/revocations", http::bind<list_revocations>(state));
 }
 
 } // namespace parley::auth_app

@@ -8,6 +8,7 @@
 #include "parley/auth/keys_config.hpp"
 #include "parley/auth/password.hpp"
 #include "parley/log/log.hpp"
+#include "parley/store/from_config.hpp"
 
 namespace parley::auth_app {
 
@@ -66,6 +67,22 @@ void ensure_admin(auth_state& s, config const& cfg, std::optional<std::string> c
             "and PARLEY_ADMIN_PASSWORD for any real deployment");
 }
 
+net::awaitable<auth::revocation_poller::fetch_result>
+stored_revocations(std::shared_ptr<auth_state> state)
+{
+    try {
+        co_return co_await state->users.revocations();
+    } catch (std::exception const& e) {
+        log::warn("revocations not read", {{"error", e.what()}});
+        co_return boost::system::errc::make_error_code(boost::system::errc::io_error);
+    }
+}
+
+net::awaitable<void> nothing()
+{
+    co_return;
+}
+
 } // namespace
 
 void setup(service& svc)
@@ -74,7 +91,7 @@ void setup(service& svc)
     auto admin_password = admin_password_from(cfg);
     auto signer = auth::signer_from_config(cfg);
     auto verifier = std::make_shared<auth::token_verifier const>(auth::verifier_from_config(cfg));
-    svc.server.set_authenticator(auth::authenticator_for(verifier));
+    auto credential = auth::service_token_from_config(cfg);
 
     login_throttle::rules limits;
     auto const window = std::chrono::duration_cast<std::chrono::seconds>(
@@ -93,15 +110,25 @@ void setup(service& svc)
     hashing.max_waiting =
         static_cast<std::size_t>(cfg.integer({"PARLEY_PASSWORD_HASH_QUEUE"}, 64, 0, 100'000));
 
-    auto const url = cfg.string({"PARLEY_AUTH_DATABASE_URL"},
-                                (auth::data_dir_from_config(cfg) / "auth.db").string());
-    auto db = store::database::open(url);
+    auto db = store::open_database_from_config(cfg, "auth");
     db.migrate(auth_migrations());
 
-    auto state =
-        std::make_shared<auth_state>(std::move(db), limits, hashing, svc.runtime, std::move(signer),
-                                     verifier, cfg.boolean({"PARLEY_TRUST_PROXY"}, false));
+    auto state = std::make_shared<auth_state>(
+        std::move(db), limits, hashing, svc.runtime, std::move(signer), verifier,
+        forwarded_for_trust{.always = cfg.boolean({"PARLEY_TRUST_PROXY"}, false),
+                            .service_token = std::move(credential)});
     ensure_admin(*state, cfg, admin_password);
+    // Revoked tokens are refused here too: this replica's revocations at once, the others' from
+    // the shared store.
+    svc.server.set_authenticator(auth::authenticator_for(verifier, state->revocations));
+    auto poller = std::make_shared<auth::revocation_poller>(
+        svc.runtime.executor(), state->revocations, [state] { return stored_revocations(state); },
+        auth::revocation_poll_interval_from_config(cfg));
+    poller->start();
+    svc.runtime.on_stop([poller] {
+        poller->stop();
+        return nothing();
+    });
     add_routes(svc.server.routes(), state);
     log::info("auth service ready", {{"database", state->db.backend_name()},
                                      {"schema_version", state->db.schema_version()},

@@ -14,6 +14,8 @@ void add_routes(http::router& router, std::shared_ptr<chat_state> const& app)
     router.get("/rooms", http::bind<list_rooms>(app));
     router.post("/rooms", http::bind<create_room>(app), {.max_body_bytes = 16 * 1024});
     router.get("/rooms/{id:int}", http::bind<get_room>(app));
+    router.patch("/rooms/{id:int}", http::bind<update_room>(app), {.max_body_bytes = 16 * 1024});
+    router.del("/rooms/{id:int}", http::bind<delete_room>(app));
     router.get("/rooms/{id:int}/messages", http::bind<list_messages>(app));
     router.get("/rooms/{id:int}/online", http::bind<online_users>(app));
 

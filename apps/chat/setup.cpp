@@ -1,10 +1,12 @@
 #include "chat/setup.hpp"
 
 #include "chat/fanout/commit_hook.hpp"
+#include "chat/fanout/room_events.hpp"
 #include "chat/routes.hpp"
 #include "chat/state.hpp"
 #include "parley/auth/keys_config.hpp"
 #include "parley/log/log.hpp"
+#include "parley/store/from_config.hpp"
 
 #include <filesystem>
 
@@ -19,7 +21,18 @@ chat_settings settings_from(config const& cfg)
         static_cast<double>(cfg.integer({"PARLEY_CHAT_MESSAGES_PER_SECOND"}, 10, 1, 1'000'000));
     s.message_burst =
         static_cast<double>(cfg.integer({"PARLEY_CHAT_MESSAGE_BURST"}, 20, 1, 1'000'000));
+    s.frames_per_second =
+        static_cast<double>(cfg.integer({"PARLEY_CHAT_FRAMES_PER_SECOND"}, 20, 1, 1'000'000));
+    s.frame_burst =
+        static_cast<double>(cfg.integer({"PARLEY_CHAT_FRAME_BURST"}, 200, 1, 1'000'000));
+    s.max_refused_frames = static_cast<std::size_t>(
+        cfg.integer({"PARLEY_CHAT_MAX_REFUSED_FRAMES"}, 100, 1, 1'000'000));
     s.typing_interval = cfg.duration({"PARLEY_CHAT_TYPING_INTERVAL"}, s.typing_interval);
+    s.presence_interval = cfg.duration({"PARLEY_CHAT_PRESENCE_INTERVAL"}, s.presence_interval);
+    s.max_replay =
+        static_cast<std::size_t>(cfg.integer({"PARLEY_CHAT_MAX_REPLAY"}, 500, 0, 100'000));
+    s.replay_budget =
+        static_cast<std::size_t>(cfg.integer({"PARLEY_CHAT_REPLAY_BUDGET"}, 5000, 0, 10'000'000));
     s.auth_timeout = cfg.duration({"PARLEY_WS_AUTH_TIMEOUT"}, s.auth_timeout);
     s.max_batch = static_cast<std::size_t>(cfg.integer({"PARLEY_CHAT_MAX_BATCH"}, 512, 1, 100'000));
     return s;
@@ -41,22 +54,31 @@ ws::session_options ws_options_from(config const& cfg)
     return o;
 }
 
-std::string database_url(config const& cfg)
+// Nothing can post any more (the server has stopped): stop the presence announcer, let the
+// pending batches commit (their hook counts the stats), then send the stats.
+net::awaitable<void> flush_stats_last(std::shared_ptr<chat_state> state)
 {
-    auto const dir = cfg.string({"PARLEY_DATA_DIR"}, "var");
-    return cfg.string({"PARLEY_CHAT_DATABASE_URL"},
-                      (std::filesystem::path(dir) / "chat.db").string());
+    state->announcer->stop();
+    co_await state->writer->wait_idle();
+    co_await state->stats->stop();
 }
 
 } // namespace
 
 chat_state::chat_state(service& svc)
     : settings(settings_from(svc.config)), executor(svc.runtime.executor()),
-      db(store::database::open(database_url(svc.config))), rooms(db), bus(bus::make_local_bus()),
-      hub(*bus), presence(make_local_presence()),
+      db(store::open_database_from_config(svc.config, "chat")), rooms(db),
+      bus(bus::make_local_bus()), hub(*bus), presence(make_local_presence()),
       verifier(
           std::make_shared<auth::token_verifier const>(auth::verifier_from_config(svc.config))),
+      revocations(auth::revocations_from_auth(svc.config, svc.runtime)),
       limiter(settings.messages_per_second, settings.message_burst),
+      frame_limiter(settings.frames_per_second, settings.frame_burst),
+      // a budget per minute, refilled continuously (at least one token in the bucket)
+      replay_limiter(static_cast<double>(settings.replay_budget) / 60.0 + 1e-9,
+                     static_cast<double>(settings.replay_budget)),
+      typing(settings.typing_interval), announcer(std::make_shared<presence_announcer>(
+                                            executor, hub, *presence, settings.presence_interval)),
       ws_options(ws_options_from(svc.config))
 {
     db.migrate(chat_migrations());
@@ -66,7 +88,9 @@ chat_state::chat_state(service& svc)
                                                             "http://127.0.0.1:5002"),
                       .service_token = auth::service_token_from_config(svc.config),
                       .interval = svc.config.duration({"PARLEY_CHAT_STATS_INTERVAL"},
-                                                      std::chrono::milliseconds(1'000))});
+                                                      std::chrono::milliseconds(1'000)),
+                      .max_attempts = static_cast<int>(
+                          svc.config.integer({"PARLEY_CHAT_STATS_MAX_ATTEMPTS"}, 10, 1, 1'000))});
     writer = message_writer::create(db, executor, process_writes, commit_hook(hub, *stats),
                                     store::batcher_options{.max_batch = settings.max_batch});
 }
@@ -78,11 +102,29 @@ void setup(service& svc)
     auto state = std::make_shared<chat_state>(svc);
     // The original chat service answered every token problem with 401 "Unauthorized".
     svc.server.set_authenticator(
-        auth::authenticator_for(state->verifier),
+        auth::authenticator_for(state->verifier, state->revocations),
         {.missing_token = "Unauthorized", .invalid_token = "Unauthorized"});
+    // A revoked user's sessions close at once (docs/api.md, "Admin actions").
+    std::weak_ptr<chat_state> weak = state;
+    state->revocations->on_change([weak](std::vector<std::int64_t> const& users) {
+        auto app = weak.lock();
+        if (!app)
+            return;
+        for (auto user_id : users) {
+            auto revoked = [&](std::int64_t issued_at) {
+                return app->revocations->revoked(user_id, issued_at);
+            };
+            app->sessions.close_if(user_id, revoked, ws::close_code::unauthorized, "token revoked");
+        }
+    });
+    state->room_events = subscribe_room_events(state);
     add_routes(svc.server.routes(), state);
     state->stats->start();
-    svc.runtime.on_stop([state] { return state->stats->stop(); });
+    state->announcer->start();
+    // The last stats flush waits until the server has stopped (on_stopped: after every on_stop
+    // hook, the server's drain among them) and the writer has committed what it held, so that
+    // messages stored while sessions drained are counted too. The hook owns the state.
+    svc.runtime.on_stopped([state] { return flush_stats_last(state); });
     log::info("chat ready", {{"database", std::string(state->db.backend_name())}});
 }
 

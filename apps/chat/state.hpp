@@ -4,10 +4,14 @@
 
 #include "chat/fanout/room_hub.hpp"
 #include "chat/realtime/presence.hpp"
+#include "chat/realtime/presence_announcer.hpp"
 #include "chat/realtime/rate_limiter.hpp"
+#include "chat/realtime/session_registry.hpp"
+#include "chat/realtime/typing_throttle.hpp"
 #include "chat/stats/stats_flusher.hpp"
 #include "chat/store/chat_store.hpp"
 #include "chat/store/message_writer.hpp"
+#include "parley/auth/revocation.hpp"
 #include "parley/auth/token.hpp"
 #include "parley/bus/bus.hpp"
 #include "parley/service/service.hpp"
@@ -25,13 +29,21 @@ inline constexpr std::size_t max_description_chars = 500;
 inline constexpr std::size_t max_content_chars = 4000;
 inline constexpr std::size_t max_client_id_chars = 64;
 
+// The limits (docs/configuration.md, "Chat service"; docs/protocol.md, "Limits").
 struct chat_settings {
     double messages_per_second = 10; // per user, sustained
     double message_burst = 20;
-    std::chrono::milliseconds typing_interval{2'000}; // one is_typing:true per user and room
-    std::chrono::milliseconds auth_timeout{10'000};   // the auth frame must come this soon
-    std::size_t max_replay = 500;                     // messages replayed on join with last_seq
-    std::size_t max_batch = 512;                      // messages per group-commit transaction
+    double frames_per_second = 20; // every frame after auth, per user
+    double frame_burst = 200;      // e.g. a reconnect joining every room at once
+    // More than this many frames refused (rate_limited) within refused_window: close 4029.
+    std::size_t max_refused_frames = 100;
+    std::chrono::milliseconds refused_window{10'000};
+    std::chrono::milliseconds typing_interval{2'000};   // one is_typing:true per user and room
+    std::chrono::milliseconds presence_interval{1'000}; // one announcement per user and room
+    std::chrono::milliseconds auth_timeout{10'000};     // the auth frame must come this soon
+    std::size_t max_replay = 500;     // messages replayed on one join with last_seq
+    std::size_t replay_budget = 5000; // messages replayed per user per minute
+    std::size_t max_batch = 512;      // messages per group-commit transaction
 };
 
 struct chat_state {
@@ -48,7 +60,14 @@ struct chat_state {
     std::shared_ptr<message_writer> writer;
     std::shared_ptr<stats_flusher> stats;
     std::shared_ptr<auth::token_verifier const> verifier;
-    rate_limiter limiter;
+    std::shared_ptr<auth::revocation_list> revocations; // polled from auth
+    rate_limiter limiter;                               // messages
+    rate_limiter frame_limiter;                         // every frame
+    rate_limiter replay_limiter;                        // replayed rows
+    typing_throttle typing;
+    session_registry sessions; // authenticated sessions by user
+    std::shared_ptr<presence_announcer> announcer;
+    std::unique_ptr<bus::subscription> room_events; // the "rooms" channel, once per process
     ws::session_options ws_options;
 };
 

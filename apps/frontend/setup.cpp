@@ -4,39 +4,15 @@
 #include "frontend/state.hpp"
 #include "parley/log/log.hpp"
 
-#include <algorithm>
-
 namespace parley::frontend_app {
-
-namespace {
-
-// A Host header's host part, when it is a plain name or address (anything else: loopback).
-std::string page_host(http::request_context const& ctx)
-{
-    auto host = std::string(ctx.request().headers.get("Host").value_or("127.0.0.1"));
-    if (!host.empty() && host.front() == '[') { // [v6]:port
-        auto end = host.find(']');
-        if (end == std::string::npos)
-            return "127.0.0.1";
-        host = host.substr(0, end + 1);
-    } else {
-        host = host.substr(0, host.find(':'));
-    }
-    bool const plain =
-        !host.empty() && host.size() <= 253 &&
-        std::all_of(host.begin(), host.end(), [](unsigned char c) {
-            return std::isalnum(c) || c == '.' || c == '-' || c == '[' || c == ']' || c == ':';
-        });
-    return plain ? host : "127.0.0.1";
-}
-
-} // namespace
 
 std::string gateway_origin(frontend_state const& fs, http::request_context const& ctx)
 {
     if (fs.gateway_public_url)
         return *fs.gateway_public_url;
-    return "http://" + page_host(ctx) + ":" + std::to_string(fs.gateway_port);
+    // Never the Host header itself: one of the configured hosts it names, or the first.
+    auto const host = ctx.request().headers.get("Host").value_or("");
+    return "http://" + fs.public_hosts.pick(host) + ":" + std::to_string(fs.gateway_port);
 }
 
 std::string content_security_policy(std::string const& gateway)
@@ -58,6 +34,7 @@ void setup(service& svc)
         .assets = cfg.string({"PARLEY_ASSETS_DIR"}, PARLEY_DEFAULT_ASSETS_DIR),
         .gateway_public_url = cfg.optional_string({"PARLEY_GATEWAY_PUBLIC_URL"}),
         .gateway_port = cfg.port({"PARLEY_GATEWAY_PUBLIC_PORT"}, 5000),
+        .public_hosts = public_hosts::from_config(cfg),
     });
     if (fs->gateway_public_url) {
         auto& url = *fs->gateway_public_url;

@@ -1,6 +1,7 @@
 // What the frontend's handlers share.
 #pragma once
 
+#include "frontend/public_hosts.hpp"
 #include "parley/http/context.hpp"
 #include "parley/runtime/runtime.hpp"
 
@@ -17,6 +18,7 @@ struct frontend_state {
     // PARLEY_GATEWAY_PUBLIC_URL; when unset, the gateway is on the page's host at gateway_port.
     std::optional<std::string> gateway_public_url;
     std::uint16_t gateway_port = 5000;
+    frontend_app::public_hosts public_hosts; // PARLEY_PUBLIC_HOSTS: the page's host, when known
 };
 
 // The gateway origin the browser should call for this request ("http://host:5000").

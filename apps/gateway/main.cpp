@@ -3,7 +3,9 @@
 
 int main()
 {
-    return parley::run_service(
-        {.name = "gateway", .default_port = 5000, .default_cors_origins = {"*"}},
-        parley::gateway_app::setup);
+    return parley::run_service({.name = "gateway",
+                                .default_port = 5000,
+                                .default_cors_origins = {"*"},
+                                .default_max_connections_per_address = 1000},
+                               parley::gateway_app::setup);
 }

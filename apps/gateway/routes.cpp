@@ -41,6 +41,8 @@ void add_routes(http::router& r, std::shared_ptr<gateway_state> const& g,
     r.get("/api/auth/users", to(g, g->auth, "/api/auth"));
     r.get("/api/auth/users/count", to(g, g->auth, "/api/auth"));
     r.get("/api/auth/users/{id:int}", to(g, g->auth, "/api/auth"));
+    r.patch("/api/auth/users/{id:int}", to(g, g->auth, "/api/auth"), small_body);
+    r.post("/api/auth/users/{id:int}/deactivate", to(g, g->auth, "/api/auth"), small_body);
 
     // User service.
     r.get("/api/users/profiles", to(g, g->user, "/api/users"));
@@ -51,6 +53,8 @@ void add_routes(http::router& r, std::shared_ptr<gateway_state> const& g,
     r.get("/api/chat/rooms", to(g, g->chat, "/api/chat"));
     r.post("/api/chat/rooms", to(g, g->chat, "/api/chat"), small_body);
     r.get("/api/chat/rooms/{id:int}", to(g, g->chat, "/api/chat"));
+    r.patch("/api/chat/rooms/{id:int}", to(g, g->chat, "/api/chat"), small_body);
+    r.del("/api/chat/rooms/{id:int}", to(g, g->chat, "/api/chat"));
     r.get("/api/chat/rooms/{id:int}/messages", to(g, g->chat, "/api/chat"));
     r.get("/api/chat/rooms/{id:int}/online", to(g, g->chat, "/api/chat"));
     r.get("/api/chat/rooms/{id:int}/members", to(g, g->chat, "/api/chat"));
@@ -59,8 +63,7 @@ void add_routes(http::router& r, std::shared_ptr<gateway_state> const& g,
     r.del("/api/chat/rooms/{id:int}/members/{user_id:int}", to(g, g->chat, "/api/chat"));
 
     // The chat WebSocket, so that the browser needs this one origin only.
-    auto accept = [g](http::request_context& ctx) { return accept_ws_proxy(*g, ctx); };
-    r.upgrade("/ws", ws::endpoint(accept, std::move(ws_options)));
+    r.upgrade("/ws", ws_relay(g, relay_options_from(config(), std::move(ws_options))));
 }
 
 } // namespace parley::gateway_app

@@ -3,7 +3,9 @@
 #include "gateway/routes.hpp"
 #include "gateway/state.hpp"
 #include "parley/auth/keys_config.hpp"
+#include "parley/auth/revocation.hpp"
 #include "parley/log/log.hpp"
+#include "parley/service/internal.hpp"
 
 namespace parley::gateway_app {
 
@@ -64,11 +66,23 @@ void setup(service& svc)
         .self_host = self_host(cfg.string({"PARLEY_BIND"}, "0.0.0.0")),
         .probe_options = probe_options,
         .ws_connect_timeout = forward_options.connect_timeout + std::chrono::seconds(3),
+        .service_token = auth::service_token_from_config(cfg),
     });
+    // X-Forwarded-For: the address the gateway saw, or its trusted proxy's entry; auth, which
+    // throttles logins per address, gets the credential with it so that it believes it.
+    auto proxies = std::make_shared<trusted_proxies const>(trusted_proxies::from_config(cfg));
+    for (auto* u : {&g->auth, &g->user, &g->chat, g->frontend.get()})
+        u->proxies = proxies;
+    g->auth.vouch_token = g->service_token;
+    // The public port: /metrics and /internal/* only with the credential (or on
+    // PARLEY_INTERNAL_PORT).
+    require_credential_for_internal(svc.server, g->service_token);
 
     // Only the admin topology needs a user; tokens are verified here with the public key.
     auto verifier = std::make_shared<auth::token_verifier const>(auth::verifier_from_config(cfg));
-    svc.server.set_authenticator(auth::authenticator_for(verifier));
+    // Revoked tokens are refused too (the list is polled from the auth service).
+    svc.server.set_authenticator(
+        auth::authenticator_for(verifier, auth::revocations_from_auth(cfg, svc.runtime)));
 
     ws::session_options ws_options;
     ws_options.allowed_origins = cfg.list({"PARLEY_WS_ORIGINS"}, {});

@@ -23,6 +23,16 @@ struct gateway_state {
     http::client_options probe_options;
     std::chrono::milliseconds ws_connect_timeout{5'000};
     std::atomic<std::size_t> next_chat{0}; // round-robin of WebSocket sessions over chat addresses
+    std::string service_token;             // PARLEY_SERVICE_TOKEN: for /internal/* of instances
+
+    // The service credential, for asking an instance's /internal/* (the gateway's own public
+    // port refuses them without it).
+    http::fields credential() const
+    {
+        http::fields f;
+        f.set("X-Parley-Service-Token", service_token);
+        return f;
+    }
 };
 
 } // namespace parley::gateway_app

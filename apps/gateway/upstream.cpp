@@ -49,7 +49,8 @@ upstream::upstream(net::any_io_executor ex, std::string n, std::vector<std::stri
     }
 }
 
-http::request upstream_request(http::request_context const& ctx, std::string target)
+http::request upstream_request(upstream const& to, http::request_context const& ctx,
+                               std::string target)
 {
     auto const& in = ctx.request();
     http::request out;
@@ -62,13 +63,11 @@ http::request upstream_request(http::request_context const& ctx, std::string tar
             out.headers.set(name, *value);
     for (auto const& [name, value] : ctx.propagation_headers())
         out.headers.set(name, value);
-    // The upstream sees who the caller is (auth throttles logins per address).
-    auto remote = std::string_view(in.remote_address);
-    remote = remote.substr(0, remote.rfind(':'));
-    if (auto previous = in.headers.get("X-Forwarded-For"))
-        out.headers.set("X-Forwarded-For", std::string(*previous) + ", " + std::string(remote));
-    else
-        out.headers.set("X-Forwarded-For", remote);
+    // The upstream sees who the caller is (auth throttles logins per address): one entry, the
+    // address the gateway saw (or its trusted proxy's entry), never the client's own entries.
+    out.headers.set("X-Forwarded-For", client_address(in, *to.proxies));
+    if (!to.vouch_token.empty())
+        out.headers.set("X-Parley-Service-Token", to.vouch_token);
     return out;
 }
 
@@ -95,7 +94,8 @@ http::response client_response(boost::system::result<http::response> r)
 
 net::awaitable<http::response> forward(upstream& to, http::request_context& ctx, std::string target)
 {
-    auto result = co_await to.client.send(upstream_request(ctx, std::move(target)));
+    auto request = upstream_request(to, ctx, std::move(target));
+    auto result = co_await to.client.send(std::move(request));
     if (!result)
         log::warn("upstream failed", {{"request_id", ctx.request_id()},
                                       {"service", to.name},

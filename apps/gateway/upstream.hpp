@@ -3,6 +3,7 @@
 // (503 "Service unavailable", 504 "Service timeout", as the original gateway answered).
 #pragma once
 
+#include "client_address.hpp"
 #include "parley/http/client.hpp"
 #include "parley/http/context.hpp"
 #include "parley/net.hpp"
@@ -22,13 +23,22 @@ struct upstream {
 
     std::string name; // "auth", "user", "chat": the key in /health and the topology
     std::vector<std::string> addresses;
+    // Who forwarded requests say the client is (X-Forwarded-For); set by setup.
+    std::shared_ptr<trusted_proxies const> proxies = std::make_shared<trusted_proxies const>();
+    // Sent as X-Parley-Service-Token with every forwarded request when not empty: to the
+    // services that act on the client's address (auth throttles logins per address), so that
+    // they believe X-Forwarded-For. Empty for the others.
+    std::string vouch_token;
     http::client client;
     std::vector<std::unique_ptr<http::client>> probes; // probes[i] talks to addresses[i] only
 };
 
 // The request sent upstream: method, target and body of the client's, with Authorization,
-// Content-Type, Accept, Origin, the request id and trace context, and X-Forwarded-For.
-http::request upstream_request(http::request_context const& ctx, std::string target);
+// Content-Type, Accept, Origin, the request id and trace context, X-Forwarded-For (the client's
+// address as the gateway determined it, nothing the client wrote) and, for `to.vouch_token`,
+// the service credential.
+http::request upstream_request(upstream const& to, http::request_context const& ctx,
+                               std::string target);
 
 // The client's answer: the upstream's status, body and end-to-end headers, or the gateway's
 // error for a failure (503, 504; 502 for an upstream that does not speak HTTP).

@@ -3,7 +3,9 @@
 #include "user/setup.hpp"
 
 #include "parley/auth/keys_config.hpp"
+#include "parley/auth/revocation.hpp"
 #include "parley/log/log.hpp"
+#include "parley/store/from_config.hpp"
 #include "user/routes.hpp"
 
 namespace parley::user_app {
@@ -12,12 +14,12 @@ void setup(service& svc)
 {
     auto const& cfg = svc.config;
     auto verifier = std::make_shared<auth::token_verifier const>(auth::verifier_from_config(cfg));
-    svc.server.set_authenticator(auth::authenticator_for(verifier));
+    // Revoked tokens (a deactivated user) are refused too: the list is polled from auth.
+    svc.server.set_authenticator(
+        auth::authenticator_for(verifier, auth::revocations_from_auth(cfg, svc.runtime)));
     auto credential = auth::service_token_from_config(cfg);
 
-    auto const url = cfg.string({"PARLEY_USER_DATABASE_URL"},
-                                (auth::data_dir_from_config(cfg) / "user.db").string());
-    auto db = store::database::open(url);
+    auto db = store::open_database_from_config(cfg, "user");
     db.migrate(user_migrations());
     auto state = std::make_shared<user_state>(std::move(db), std::move(credential));
     add_routes(svc.server.routes(), state);

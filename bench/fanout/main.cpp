@@ -1,9 +1,12 @@
 // Load for the chat fan-out path: N WebSocket clients (parley::ws::client) in R rooms, messages
 // sent at a fixed total rate, every delivery checked (loss, duplicates, seq order) and timed
-// (send to receive), and the chat server's CPU time per delivery read from /proc.
+// (send to receive), and the servers' CPU time per delivery read from /proc.
 //
 //   parley-bench-fanout --port 5003 --key var/keys/jwt-ed25519.pem --server-pid PID
 //                       --clients 1000 --rooms 10 --rate 500 --seconds 20
+//
+// Through the gateway: --port <gateway> --api-prefix /api/chat --server-pid CHAT_PID,GATEWAY_PID
+// (the CPU time of every listed process is summed).
 //
 // It runs on one thread: the machine's other core is the server's.
 #include "parley/auth/token.hpp"
@@ -35,12 +38,14 @@ struct options {
     std::string host = "127.0.0.1";
     std::uint16_t port = 5003;
     std::string key_file = "var/keys/jwt-ed25519.pem";
-    int server_pid = 0;
+    std::vector<int> server_pids; // CPU time summed over these
+    std::string api_prefix;       // "/api/chat" through the gateway
     int clients = 1000;
     int rooms = 10;
     double rate = 500;   // messages per second, all rooms together
     double seconds = 20; // measured sending time
     double warmup = 2;   // sending before the measurement starts
+    double drain = 10;   // waiting for the last deliveries after sending stopped
 };
 
 [[noreturn]] void usage(std::string const& problem)
@@ -48,8 +53,10 @@ struct options {
     std::cerr
         << "parley-bench-fanout: " << problem << "\n"
         << "usage: parley-bench-fanout [--host H] [--port P] [--key PRIVATE_PEM] [--server-pid "
-           "PID]\n"
-        << "       [--clients N] [--rooms R] [--rate MSGS_PER_S] [--seconds S] [--warmup S]\n";
+           "PID[,PID...]]\n"
+        << "       [--api-prefix /api/chat]\n"
+        << "       [--clients N] [--rooms R] [--rate MSGS_PER_S] [--seconds S] [--warmup S] "
+           "[--drain S]\n";
     std::exit(2);
 }
 
@@ -68,8 +75,12 @@ options parse(int argc, char** argv)
                 o.port = static_cast<std::uint16_t>(std::stoi(v));
             else if (a == "--key")
                 o.key_file = v;
-            else if (a == "--server-pid")
-                o.server_pid = std::stoi(v);
+            else if (a == "--server-pid") {
+                std::istringstream list(v);
+                for (std::string pid; std::getline(list, pid, ',');)
+                    o.server_pids.push_back(std::stoi(pid));
+            } else if (a == "--api-prefix")
+                o.api_prefix = v;
             else if (a == "--clients")
                 o.clients = std::stoi(v);
             else if (a == "--rooms")
@@ -80,6 +91,8 @@ options parse(int argc, char** argv)
                 o.seconds = std::stod(v);
             else if (a == "--warmup")
                 o.warmup = std::stod(v);
+            else if (a == "--drain")
+                o.drain = std::stod(v);
             else
                 usage("unknown option " + a);
         } catch (std::logic_error const&) {
@@ -92,6 +105,15 @@ options parse(int argc, char** argv)
 }
 
 // utime + stime of a process, in seconds.
+double process_cpu_seconds(int pid);
+double processes_cpu_seconds(std::vector<int> const& pids)
+{
+    double sum = 0;
+    for (int pid : pids)
+        sum += process_cpu_seconds(pid);
+    return sum;
+}
+
 double process_cpu_seconds(int pid)
 {
     if (pid <= 0)
@@ -199,12 +221,14 @@ struct bench {
         return stamp >= window_start && stamp < window_end;
     }
 
-    net::awaitable<void> send_one(std::size_t i, std::int64_t stamp)
+    // Marked sending and numbered when scheduled, not when the coroutine starts: a saturated
+    // tool starts it late, and a client scheduled twice meanwhile sent two writes at once with
+    // one client_id (chat acks the second as a duplicate and does not broadcast it).
+    net::awaitable<void> send_one(std::size_t i, std::int64_t stamp, std::int64_t number)
     {
         auto& c = clients[i];
-        c.sending = true;
         std::string frame = R"({"type":"message","room_id":)" + std::to_string(c.room_id) +
-                            R"(,"client_id":"b)" + std::to_string(sent) + R"(","content":"t=)" +
+                            R"(,"client_id":"b)" + std::to_string(number) + R"(","content":"t=)" +
                             std::to_string(stamp) + R"("})";
         co_await c.ws->send_text(frame);
         c.sending = false;
@@ -223,7 +247,8 @@ net::awaitable<std::vector<std::int64_t>> create_rooms(options const& o, std::st
         headers.set("Authorization", "Bearer " + token);
         auto name = "bench-" + std::to_string(::getpid()) + "-" + std::to_string(r);
         std::string body = R"({"name":")" + name + R"("})";
-        auto res = co_await api.post_json("/rooms", std::move(body), std::move(headers));
+        auto const target = o.api_prefix + "/rooms";
+        auto res = co_await api.post_json(target, std::move(body), std::move(headers));
         if (!res || res->status != http::status::created)
             throw std::runtime_error("creating a room failed: " +
                                      (res ? res->body : res.error().message()));
@@ -277,6 +302,7 @@ net::awaitable<void> run(bench& b, auth::token_signer const& signer)
     b.window_end =
         std::chrono::duration_cast<std::chrono::nanoseconds>(send_end.time_since_epoch()).count();
     double cpu_start = 0;
+    std::vector<double> cpu_starts(o.server_pids.size());
     bool started = false;
     std::size_t next = 0;
     for (;;) {
@@ -284,7 +310,9 @@ net::awaitable<void> run(bench& b, auth::token_signer const& signer)
         if (now >= send_end)
             break;
         if (!started && now >= warm_end) {
-            cpu_start = process_cpu_seconds(o.server_pid);
+            cpu_start = processes_cpu_seconds(o.server_pids);
+            for (std::size_t i = 0; i < o.server_pids.size(); ++i)
+                cpu_starts[i] = process_cpu_seconds(o.server_pids[i]);
             started = true;
         }
         auto due =
@@ -294,12 +322,15 @@ net::awaitable<void> run(bench& b, auth::token_signer const& signer)
             std::size_t tries = 0;
             while (b.clients[next].sending && tries++ < b.clients.size())
                 next = (next + 1) % b.clients.size();
+            if (b.clients[next].sending)
+                break; // every client is still writing: never two writes on one (next tick)
             auto stamp = now_ns();
             if (b.measuring_sample(stamp)) {
                 ++b.sent_measured;
                 b.expected_measured += b.members[b.clients[next].room_id];
             }
-            net::co_spawn(ex, b.send_one(next, stamp), net::detached);
+            b.clients[next].sending = true;
+            net::co_spawn(ex, b.send_one(next, stamp, b.sent), net::detached);
             ++b.sent;
             next = (next + 1) % b.clients.size();
         }
@@ -307,12 +338,16 @@ net::awaitable<void> run(bench& b, auth::token_signer const& signer)
         co_await timer.async_wait(net::use_awaitable);
     }
     // Let the last deliveries arrive (bounded), then read the server's CPU time.
-    auto drain_until = clock::now() + 10s;
+    auto drain_until = clock::now() + std::chrono::duration_cast<clock::duration>(
+                                          std::chrono::duration<double>(o.drain));
     while (b.delivered_measured < b.expected_measured && clock::now() < drain_until) {
         timer.expires_after(10ms);
         co_await timer.async_wait(net::use_awaitable);
     }
-    double cpu_end = process_cpu_seconds(o.server_pid);
+    double cpu_end = processes_cpu_seconds(o.server_pids);
+    std::vector<double> cpu_each(o.server_pids.size());
+    for (std::size_t i = 0; i < o.server_pids.size(); ++i)
+        cpu_each[i] = process_cpu_seconds(o.server_pids[i]) - cpu_starts[i];
 
     auto& lat = b.latency_us;
     auto pct = [&](double p) -> double {
@@ -340,10 +375,14 @@ net::awaitable<void> run(bench& b, auth::token_signer const& signer)
     std::printf("error frames / closed      %lld / %lld\n", static_cast<long long>(b.errors),
                 static_cast<long long>(b.closed));
     std::printf("latency ms p50 / p99 / max %.2f / %.2f / %.2f\n", p50, p99, max);
-    if (o.server_pid > 0 && b.delivered_measured > 0)
+    if (!o.server_pids.empty() && b.delivered_measured > 0)
         std::printf(
             "server cpu                 %.2f s = %.2f us per delivery (%.0f%% of one core)\n", cpu,
             cpu * 1e6 / static_cast<double>(b.delivered_measured), 100.0 * cpu / window);
+    if (o.server_pids.size() > 1 && b.delivered_measured > 0)
+        for (std::size_t i = 0; i < o.server_pids.size(); ++i)
+            std::printf("  pid %-22d %.2f s = %.2f us per delivery\n", o.server_pids[i],
+                        cpu_each[i], cpu_each[i] * 1e6 / static_cast<double>(b.delivered_measured));
     std::fflush(stdout);
     for (auto& c : b.clients)
         if (c.ws)

@@ -46,8 +46,9 @@ export class ParleySystem {
     const addr = (n) => `127.0.0.1:${this.ports[n]}`;
     const extra = {
       auth: {},
-      user: {},
-      chat: { PARLEY_USER_URL: addr('user') },
+      // Both poll auth's revocation list (deactivated users' tokens stop there too).
+      user: { PARLEY_AUTH_URL: addr('auth') },
+      chat: { PARLEY_USER_URL: addr('user'), PARLEY_AUTH_URL: addr('auth') },
       gateway: {
         PARLEY_AUTH_URL: addr('auth'),
         PARLEY_USER_URL: addr('user'),

@@ -19,9 +19,14 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-tcp::socket connect(net::io_context& io, std::uint16_t port, std::chrono::milliseconds timeout)
+tcp::socket connect(net::io_context& io, std::uint16_t port, std::chrono::milliseconds timeout,
+                    std::string const& source = {})
 {
     tcp::socket socket(io);
+    if (!source.empty()) {
+        socket.open(tcp::v4());
+        socket.bind(tcp::endpoint(net::ip::make_address(source), 0));
+    }
     socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
     timeval tv{};
     tv.tv_sec = timeout.count() / 1000;
@@ -51,8 +56,15 @@ std::string error_of(http_reply const& r)
 http_reply http_call(std::uint16_t port, std::string const& method, std::string const& target,
                      std::string const& body, header_list const& headers)
 {
+    return http_call_from({}, port, method, target, body, headers);
+}
+
+http_reply http_call_from(std::string const& source_address, std::uint16_t port,
+                          std::string const& method, std::string const& target,
+                          std::string const& body, header_list const& headers)
+{
     net::io_context io;
-    auto socket = connect(io, port, std::chrono::seconds(10));
+    auto socket = connect(io, port, std::chrono::seconds(10), source_address);
     bhttp::request<bhttp::string_body> req;
     req.method_string(method);
     req.target(target);

@@ -29,6 +29,12 @@ using header_list = std::vector<std::pair<std::string, std::string>>;
 http_reply http_call(std::uint16_t port, std::string const& method, std::string const& target,
                      std::string const& body = {}, header_list const& headers = {});
 
+// The same from a given local address (e.g. "127.0.0.2": Linux routes all of 127/8 to the
+// loopback interface), so that a test can be several clients.
+http_reply http_call_from(std::string const& source_address, std::uint16_t port,
+                          std::string const& method, std::string const& target,
+                          std::string const& body = {}, header_list const& headers = {});
+
 // Writes `bytes` as given, then reads until the server closes or `timeout` passes.
 std::string raw_exchange(std::uint16_t port, std::string const& bytes,
                          std::chrono::milliseconds timeout = std::chrono::seconds(5));

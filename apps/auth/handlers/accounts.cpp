@@ -81,32 +81,49 @@ net::awaitable<http::response> login(auth_state& s, http::request_context& ctx)
         throw http::bad_request("Username or password is too long");
 
     auto const address = client_address(ctx.request(), s.trust_proxy);
-    auto const verdict = co_await s.throttle.check(*username, address);
-    if (verdict.blocked)
+    // Reserved before the costly hash, so that attempts in flight count too (issue 13).
+    auto const attempt = co_await s.throttle.reserve(*username, address);
+    if (attempt.blocked)
         throw http::too_many_requests("Too many failed login attempts, try again later",
-                                      verdict.retry_after);
+                                      attempt.retry_after);
 
     // An unknown user costs one hash too, so response times do not reveal which names exist.
-    auto user = co_await s.users.find_by_username(*username);
+    std::optional<user_record> user;
     bool valid = false;
-    if (user)
-        valid = co_await s.hasher.verify(*password, user->password_hash);
-    else
-        co_await s.hasher.dummy_verify(*password);
-    if (!valid) {
-        co_await s.throttle.record_failure(*username, address);
+    std::exception_ptr unchecked;
+    try {
+        user = co_await s.users.find_by_username(*username);
+        if (user)
+            valid = co_await s.hasher.verify(*password, user->password_hash);
+        else
+            co_await s.hasher.dummy_verify(*password);
+    } catch (...) {
+        unchecked = std::current_exception(); // e.g. hasher busy (503): not a failed guess
+    }
+    if (unchecked) {
+        co_await s.throttle.abandon(attempt);
+        std::rethrow_exception(unchecked);
+    }
+    if (!valid) { // the reserved attempt stays counted: it is the failure
         log::info("login failed", {{"username", *username}, {"address", address}});
         throw http::unauthorized("Invalid username or password");
     }
 
-    co_await s.throttle.clear_account(*username);
+    co_await s.throttle.succeeded(attempt);
+    // Only with the right password: a guesser learns nothing about the account.
+    if (!user->is_active)
+        throw http::forbidden("This account has been deactivated");
     if (auth::needs_rehash(user->password_hash)) {
         auto upgraded = co_await s.hasher.hash(*password);
         co_await s.users.set_password_hash(user->id, upgraded);
         log::info("password hash upgraded", {{"user_id", user->id}});
     }
+    // Never issued before the user's revocation time (a demotion in this very second).
+    auto const issued =
+        std::max(auth::token_clock::now(),
+                 auth::token_clock::time_point(std::chrono::seconds(user->tokens_not_before)));
     co_return http::json({{"message", "Login successful"},
-                          {"token", s.signer.sign(identity_of(*user))},
+                          {"token", s.signer.sign(identity_of(*user), issued)},
                           {"user", to_json(*user, true)}});
 }
 
@@ -116,7 +133,7 @@ net::awaitable<http::response> verify_token(auth_state& s, http::request_context
     if (!token || token->empty())
         throw http::bad_request("Missing token");
     auto who = s.verifier->verify(*token);
-    if (!who)
+    if (!who || s.revocations->revoked(*who))
         throw http::unauthorized("Invalid or expired token");
     co_return http::json(
         {{"valid", true},

@@ -20,4 +20,10 @@ net::awaitable<http::response> list_users(auth_state& s, http::request_context& 
 net::awaitable<http::response> get_user(auth_state& s, http::request_context& ctx);
 net::awaitable<http::response> count_users(auth_state& s, http::request_context& ctx);
 
+// Admin actions (docs/api.md, "Admin actions").
+net::awaitable<http::response> update_user(auth_state& s, http::request_context& ctx);
+net::awaitable<http::response> deactivate_user(auth_state& s, http::request_context& ctx);
+// For the other services' revocation lists; needs the service credential.
+net::awaitable<http::response> list_revocations(auth_state& s, http::request_context& ctx);
+
 } // namespace parley::auth_app

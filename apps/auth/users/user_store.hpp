@@ -2,6 +2,7 @@
 // here, written for both SQLite and PostgreSQL ($N parameters, INSERT ... RETURNING, lower()).
 #pragma once
 
+#include "parley/auth/revocation.hpp"
 #include "parley/net.hpp"
 #include "parley/store/database.hpp"
 
@@ -21,10 +22,13 @@ struct user_record {
     std::string password_hash;
     bool is_admin = false;
     std::string created_at; // ISO 8601 UTC
+    bool is_active = true;  // false: deactivated (no sign-in, every token revoked)
+    // The user's tokens issued (iat) before this Unix time are revoked (0: none).
+    std::int64_t tokens_not_before = 0;
 };
 
-// The public user object {id, username, email, is_admin, created_at}; email only when the
-// caller may see it (an admin, or the user themself).
+// The public user object {id, username, email, is_admin, is_active, created_at}; email only
+// when the caller may see it (an admin, or the user themself).
 boost::json::object to_json(user_record const& u, bool with_email);
 
 struct new_user {
@@ -55,7 +59,21 @@ public:
     net::awaitable<std::variant<user_record, taken>> create(new_user const& u);
     net::awaitable<void> set_password_hash(std::int64_t id, std::string const& hash);
 
-    // Startup (blocking): the account named `username`, if any; create it otherwise.
+    // Admin actions. A demotion revokes the user's current tokens (they carry is_admin: true);
+    // no change leaves the last active admin without rights.
+    enum class outcome { done, not_found, last_admin };
+    struct change_result {
+        outcome result = outcome::not_found;
+        std::optional<user_record> user; // after the change
+    };
+    net::awaitable<change_result> set_admin(std::int64_t id, bool is_admin);
+    // Deactivates the user and revokes every token of theirs (idempotent).
+    net::awaitable<change_result> deactivate(std::int64_t id);
+    // The revocations within auth::revocation_horizon (what GET /internal/revocations lists).
+    net::awaitable<std::vector<auth::revocation>> revocations();
+
+    // Startup (blocking): the account named `username`, if any; create it otherwise (or return
+    // the one another replica created at the same moment).
     std::optional<user_record> find_by_username_blocking(std::string const& username);
     user_record create_blocking(new_user u);
 

@@ -1,7 +1,5 @@
 #include "chat/fanout/eviction.hpp"
 
-#include "chat/realtime/events.hpp"
-
 #include <string>
 
 namespace parley::chat_app {
@@ -13,10 +11,8 @@ void evict_user(chat_state& app, std::int64_t room_id, std::int64_t user_id)
     for (auto const& u : app.presence->online(room_id))
         if (u.user_id == user_id)
             username = u.username;
-    if (app.presence->remove_all(room_id, user_id)) {
-        app.hub.publish(room_id, events::user_left(room_id, user_id, username));
-        app.hub.publish(room_id, events::online_users(room_id, app.presence->online(room_id)));
-    }
+    if (app.presence->remove_all(room_id, user_id))
+        app.announcer->announce_now(room_id, user_id, username, false);
 }
 
 } // namespace parley::chat_app

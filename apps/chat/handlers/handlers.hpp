@@ -8,12 +8,15 @@
 namespace parley::chat_app {
 
 net::awaitable<http::response> health(chat_state& app, http::request_context& ctx);
-// {"rooms": n, "messages": n}: for the gateway's /api/stats.
+// {"rooms": n, "messages": n}: for the gateway's /api/stats; public rooms only unless the
+// caller is an admin.
 net::awaitable<http::response> stats(chat_state& app, http::request_context& ctx);
 
 net::awaitable<http::response> list_rooms(chat_state& app, http::request_context& ctx);
 net::awaitable<http::response> create_room(chat_state& app, http::request_context& ctx);
 net::awaitable<http::response> get_room(chat_state& app, http::request_context& ctx);
+net::awaitable<http::response> update_room(chat_state& app, http::request_context& ctx);
+net::awaitable<http::response> delete_room(chat_state& app, http::request_context& ctx);
 net::awaitable<http::response> online_users(chat_state& app, http::request_context& ctx);
 
 net::awaitable<http::response> list_messages(chat_state& app, http::request_context& ctx);

@@ -1,4 +1,4 @@
-#include "chat/fanout/eviction.hpp"
+#include "chat/fanout/room_events.hpp"
 #include "chat/handlers/handlers.hpp"
 #include "parley/http/error.hpp"
 
@@ -27,6 +27,9 @@ net::awaitable<http::response> add_member(chat_state& app, http::request_context
     if (member <= 0)
         throw http::bad_request("user_id must be a positive integer");
     bool const added = co_await app.rooms.add_member(r.id, member);
+    // A private room appears in the new member's room list at once.
+    if (added && r.is_private)
+        room_added(app, {.everyone = false, .admins = false, .users = {member}}, r);
     co_return http::json(
         added ? http::status::created : http::status::ok,
         boost::json::object{{"message", added ? "Member added" : "Already a member"},
@@ -43,9 +46,10 @@ net::awaitable<http::response> remove_member(chat_state& app, http::request_cont
         check_may_manage(r, user);
     if (!co_await app.rooms.remove_member(r.id, member))
         throw http::not_found("Member not found");
-    // A private room's former member stops receiving it at once.
+    // A private room's former member stops receiving it at once, on every process (`left` with
+    // reason "removed", then room_removed).
     if (r.is_private)
-        evict_user(app, r.id, member);
+        room_removed(app, {.everyone = false, .admins = false, .users = {member}}, r.id);
     co_return http::json(
         boost::json::object{{"message", "Member removed"}, {"room_id", r.id}, {"user_id", member}});
 }

@@ -58,17 +58,8 @@ void send_error(ws::session& s, frame_error const& e)
 net::awaitable<void> connection::on_open(ws::session& s)
 {
     session_ = s.weak_from_this();
-    auth_timer_ = std::make_shared<net::steady_timer>(app_->executor, app_->settings.auth_timeout);
-    std::weak_ptr<ws::session> session = s.shared_from_this();
-    std::weak_ptr<connection> self = shared_from_this();
-    auth_timer_->async_wait([session, self](boost::system::error_code ec) {
-        if (ec)
-            return;
-        auto c = self.lock();
-        auto sess = session.lock();
-        if (c && sess && !c->authenticated_)
-            sess->close(ws::close_code::unauthorized, "authentication timeout");
-    });
+    s.close_at(clock::now() + app_->settings.auth_timeout, ws::close_code::unauthorized,
+               "authentication timeout");
     co_return;
 }
 
@@ -96,6 +87,21 @@ net::awaitable<void> connection::on_text(ws::session& s, std::string_view text)
         authenticate(s, token->get_string());
         co_return;
     }
+    // Every frame after the first costs one of the user's frame tokens, whatever its type.
+    if (auto wait = app_->frame_limiter.acquire(user_->user_id); wait.count() > 0) {
+        std::int64_t room_id = 0;
+        std::string_view client_id;
+        if (frame) {
+            if (auto const* r = frame->if_contains("room_id"); r && r->is_int64())
+                room_id = r->get_int64();
+            if (auto const* c = frame->if_contains("client_id"); c && c->is_string() &&
+                                                                 c->get_string().size() <= 64 &&
+                                                                 text::valid_utf8(c->get_string()))
+                client_id = c->get_string();
+        }
+        refuse(s, wait, room_id, client_id);
+        co_return;
+    }
     try {
         if (!frame)
             throw bad_request("message is not a JSON object");
@@ -115,7 +121,10 @@ net::awaitable<void> connection::on_text(ws::session& s, std::string_view text)
         } else if (*type == "ping") {
             s.send_text(events::pong());
         } else if (*type == "auth") {
-            throw bad_request("already authenticated");
+            auto const* token = frame->if_contains("token");
+            if (!token || !token->is_string())
+                throw bad_request("field 'token' must be a string");
+            reauthenticate(s, token->get_string());
         } else {
             throw bad_request(
                 "unknown type '" +
@@ -124,6 +133,35 @@ net::awaitable<void> connection::on_text(ws::session& s, std::string_view text)
     } catch (frame_error const& e) {
         send_error(s, e);
     }
+}
+
+void connection::refuse(ws::session& s, std::chrono::milliseconds retry_after, std::int64_t room_id,
+                        std::string_view client_id)
+{
+    auto const now = clock::now();
+    if (now - refused_since_ >= app_->settings.refused_window) {
+        refused_since_ = now;
+        refused_ = 0;
+    }
+    if (++refused_ > app_->settings.max_refused_frames) {
+        // It ignores rate_limited: no more error frames, the connection goes.
+        s.close(ws::close_code::rate_limited, "rate limit exceeded");
+        return;
+    }
+    s.send_text(events::error({.code = "rate_limited",
+                               .message = "too many messages; slow down",
+                               .room_id = room_id,
+                               .client_id = client_id,
+                               .retry_after_ms = retry_after.count()}));
+}
+
+void connection::close_at_expiry(ws::session& s)
+{
+    auto const left =
+        std::chrono::seconds(user_->expires_at) - std::chrono::duration_cast<std::chrono::seconds>(
+                                                      auth::token_clock::now().time_since_epoch());
+    auto const when = clock::now() + std::max<clock::duration>(left, clock::duration::zero());
+    s.close_at(when, ws::close_code::unauthorized, "token expired");
 }
 
 void connection::authenticate(ws::session& s, std::string_view token)
@@ -136,8 +174,39 @@ void connection::authenticate(ws::session& s, std::string_view token)
     }
     user_ = std::move(*who);
     authenticated_ = true;
-    auth_timer_->cancel();
+    app_->sessions.add(s.id(), {.session = s.weak_from_this(),
+                                .user_id = user_->user_id,
+                                .is_admin = user_->is_admin,
+                                .issued_at = user_->issued_at});
+    // Checked after registering: a revocation arriving in between closes it through the registry.
+    if (app_->revocations->revoked(*user_)) {
+        s.close(ws::close_code::unauthorized, "token revoked");
+        return;
+    }
+    close_at_expiry(s);
     s.send_text(events::connected(*user_));
+}
+
+void connection::reauthenticate(ws::session& s, std::string_view token)
+{
+    auto who = app_->verifier->verify(token);
+    if (!who) {
+        log::info("websocket re-authentication refused", {{"reason", who.error().message()}});
+        throw frame_error{"unauthorized",
+                          "invalid or expired token; the session keeps its current one"};
+    }
+    if (who->user_id != user_->user_id) {
+        s.close(ws::close_code::unauthorized, "the token is for another user");
+        return;
+    }
+    if (app_->revocations->revoked(*who)) {
+        s.close(ws::close_code::unauthorized, "token revoked");
+        return;
+    }
+    user_ = std::move(*who);
+    app_->sessions.update(s.id(), user_->is_admin, user_->issued_at);
+    close_at_expiry(s);
+    s.send_text(events::authenticated(*user_));
 }
 
 bool connection::joined(std::int64_t room_id) const
@@ -152,6 +221,10 @@ net::awaitable<void> connection::join(ws::session& s, join_frame const& frame)
     auto const last_seq = frame.last_seq;
     if (last_seq && *last_seq < 0)
         throw bad_request("field 'last_seq' must be an integer of at least 0");
+    if (joined(room_id)) {
+        co_await rejoin(s, room_id);
+        co_return;
+    }
     auto session = s.shared_from_this();
     std::weak_ptr<room_listener> listener =
         std::static_pointer_cast<room_listener>(shared_from_this());
@@ -168,14 +241,58 @@ net::awaitable<void> connection::join(ws::session& s, join_frame const& frame)
         app.hub.join(room_id, room_member{session, user_id, listener});
         session->send_text(events::joined(room_id, r.last_seq, r.truncated));
     };
+    // What may be replayed: at most max_replay, and what is left of the user's replay budget
+    // (taken now, the unused part given back); the rest the client pages over HTTP (truncated).
+    std::size_t const allowance =
+        last_seq ? app.replay_limiter.take_up_to(user_id, app.settings.max_replay) : 0;
     join_result result;
     try {
         // Named first: GCC 12 mishandles temporaries inside a co_await expression.
         join_op op{.room_id = room_id,
                    .user = *user_,
                    .last_seq = last_seq,
-                   .max_replay = app_->settings.max_replay,
+                   .max_replay = allowance,
                    .attach = attach};
+        auto pending = app_->writer->submit(std::move(op));
+        auto written = co_await std::move(pending);
+        result = std::get<join_result>(std::move(written));
+    } catch (std::exception const& e) {
+        app.replay_limiter.give_back(user_id, allowance);
+        log::error("join failed", {{"room_id", room_id}, {"error", e.what()}});
+        throw frame_error{"unavailable", "could not join the room, try again", room_id};
+    }
+    app.replay_limiter.give_back(user_id, allowance - std::min(allowance, result.missed.size()));
+    if (!result.found)
+        throw frame_error{"not_found", "Room not found", room_id};
+
+    bool first;
+    {
+        std::lock_guard lock(rooms_mutex_);
+        first = rooms_.insert(room_id).second;
+    }
+    if (first && app_->presence->add(room_id, user_id, user_->username) &&
+        app_->announcer->changed(room_id, user_id, user_->username, true))
+        co_return; // the room, this session included, heard user_joined and online_users
+    s.send_text(events::online_users(room_id, app_->presence->online(room_id)));
+}
+
+// A join of a room this session is in already: no second subscription, no presence events and
+// no replay (every message since the first join has reached the session live, exactly once);
+// only `joined` with the room's newest seq, after everything up to it (commit order).
+net::awaitable<void> connection::rejoin(ws::session& s, std::int64_t room_id)
+{
+    auto session = s.shared_from_this();
+    auto answer = [session, room_id](join_result const& r) {
+        if (r.found)
+            session->send_text(events::joined(room_id, r.last_seq, false));
+    };
+    join_result result;
+    try {
+        join_op op{.room_id = room_id,
+                   .user = *user_,
+                   .last_seq = std::nullopt,
+                   .max_replay = 0,
+                   .attach = answer};
         auto pending = app_->writer->submit(std::move(op));
         auto written = co_await std::move(pending);
         result = std::get<join_result>(std::move(written));
@@ -185,31 +302,13 @@ net::awaitable<void> connection::join(ws::session& s, join_frame const& frame)
     }
     if (!result.found)
         throw frame_error{"not_found", "Room not found", room_id};
-
-    bool first;
-    {
-        std::lock_guard lock(rooms_mutex_);
-        first = rooms_.insert(room_id).second;
-    }
-    if (first && app_->presence->add(room_id, user_id, user_->username)) {
-        app_->hub.publish(room_id, events::user_joined(room_id, user_id, user_->username));
-        app_->hub.publish(room_id, events::online_users(room_id, app_->presence->online(room_id)));
-    } else {
-        s.send_text(events::online_users(room_id, app_->presence->online(room_id)));
-    }
-}
-
-void connection::announce_departure(std::int64_t room_id)
-{
-    app_->hub.publish(room_id, events::user_left(room_id, user_->user_id, user_->username));
-    app_->hub.publish(room_id, events::online_users(room_id, app_->presence->online(room_id)));
 }
 
 void connection::depart(std::uint64_t session_id, std::int64_t room_id)
 {
     app_->hub.leave(room_id, session_id);
     if (app_->presence->remove(room_id, user_->user_id))
-        announce_departure(room_id);
+        app_->announcer->changed(room_id, user_->user_id, user_->username, false);
 }
 
 void connection::leave(ws::session& s, leave_frame const& frame)
@@ -239,15 +338,16 @@ net::awaitable<void> connection::message(ws::session& s, message_frame const& fr
     if (!chars || *chars < 1 || *chars > max_content_chars || text::is_blank(content))
         throw frame_error{"bad_request", "content must be 1-4000 characters of text", room_id,
                           std::string(client_id)};
+    if (text::has_control_characters_in_text(content))
+        throw frame_error{"bad_request",
+                          "content must not contain control characters (newline and tab are "
+                          "allowed)",
+                          room_id, std::string(client_id)};
     if (!joined(room_id))
         throw frame_error{"not_joined", "join the room before sending to it", room_id,
                           std::string(client_id)};
     if (auto wait = app_->limiter.acquire(user_->user_id); wait.count() > 0) {
-        s.send_text(events::error({.code = "rate_limited",
-                                   .message = "too many messages; slow down",
-                                   .room_id = room_id,
-                                   .client_id = client_id,
-                                   .retry_after_ms = wait.count()}));
+        refuse(s, wait, room_id, client_id);
         co_return;
     }
     post_op op{.room_id = room_id,
@@ -276,17 +376,8 @@ void connection::typing(ws::session& s, typing_frame const& frame)
     auto const is_typing = frame.is_typing;
     if (!joined(room_id))
         throw frame_error{"not_joined", "join the room before typing in it", room_id};
-    auto const now = clock::now();
-    if (is_typing) {
-        auto [it, fresh] = last_typing_.try_emplace(room_id, now);
-        if (!fresh) {
-            if (now - it->second < app_->settings.typing_interval)
-                return; // throttled: the others already know
-            it->second = now;
-        }
-    } else {
-        last_typing_.erase(room_id);
-    }
+    if (!app_->typing.forward(user_->user_id, room_id, is_typing))
+        return; // throttled: the others already know (realtime/typing_throttle.hpp)
     // Everyone in the room but the typist.
     app_->hub.publish(room_id,
                       events::user_typing(room_id, user_->user_id, user_->username, is_typing),
@@ -295,10 +386,9 @@ void connection::typing(ws::session& s, typing_frame const& frame)
 
 void connection::on_close(ws::session& s, ws::close_code)
 {
-    if (auth_timer_)
-        auth_timer_->cancel();
     if (!authenticated_)
         return;
+    app_->sessions.remove(s.id());
     std::unordered_set<std::int64_t> rooms;
     {
         std::lock_guard lock(rooms_mutex_);

@@ -1,6 +1,8 @@
 // One WebSocket client of the chat protocol (docs/protocol.md): authentication by the first
-// frame, then join / leave / message / typing / ping. Frames of one session are handled one at a
-// time (ws::handler's contract); room events reach the session through the room hub, not here.
+// frame (and re-authentication by later ones), then join / leave / message / typing / ping, each
+// within the user's frame budget. Frames of one session are handled one at a time
+// (ws::handler's contract); room events reach the session through the room hub, room list
+// events through the session registry, not here.
 #pragma once
 
 #include "chat/state.hpp"
@@ -8,8 +10,8 @@
 #include "parley/ws/session.hpp"
 
 #include <atomic>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/describe/class.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -54,7 +56,14 @@ public:
 
 private:
     void authenticate(ws::session& s, std::string_view token);
+    void reauthenticate(ws::session& s, std::string_view token);
+    // The session closes with 4001 when the token expires (unless re-authenticated first).
+    void close_at_expiry(ws::session& s);
+    // A frame over the user's budget: an error frame, and 4029 when the client keeps going.
+    void refuse(ws::session& s, std::chrono::milliseconds retry_after, std::int64_t room_id,
+                std::string_view client_id);
     net::awaitable<void> join(ws::session& s, join_frame const& frame);
+    net::awaitable<void> rejoin(ws::session& s, std::int64_t room_id);
     void leave(ws::session& s, leave_frame const& frame);
     net::awaitable<void> message(ws::session& s, message_frame const& frame);
     void typing(ws::session& s, typing_frame const& frame);
@@ -62,16 +71,16 @@ private:
     bool joined(std::int64_t room_id) const;
     // Leaves the room locally: hub, presence and the room's user_left / online_users events.
     void depart(std::uint64_t session_id, std::int64_t room_id);
-    void announce_departure(std::int64_t room_id);
 
     std::shared_ptr<chat_state> app_;
-    std::optional<auth::identity> user_; // set once by the auth frame
+    std::optional<auth::identity> user_; // set by the auth frame, renewed by re-authentication
     std::atomic<bool> authenticated_{false};
     std::weak_ptr<ws::session> session_;
-    std::shared_ptr<net::steady_timer> auth_timer_;
     mutable std::mutex rooms_mutex_; // rooms_ is also changed by evicted(), from other threads
     std::unordered_set<std::int64_t> rooms_;
-    std::unordered_map<std::int64_t, clock::time_point> last_typing_;
+    // Frames refused in the current window (4029 past settings.max_refused_frames).
+    clock::time_point refused_since_{};
+    std::size_t refused_ = 0;
 };
 
 } // namespace parley::chat_app

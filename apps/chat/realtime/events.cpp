@@ -1,6 +1,7 @@
 #include "chat/realtime/events.hpp"
 
 #include "parley/json/json.hpp"
+#include "parley/time/utc.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -67,12 +68,38 @@ std::string user_typing(std::int64_t room_id, std::int64_t user_id, std::string_
     return json::serialize(o);
 }
 
+namespace {
+
+// When the session's token expires (and the session closes with 4001 unless re-authenticated).
+std::string expiry_of(auth::identity const& user)
+{
+    return utc_timestamp(
+        std::chrono::system_clock::time_point(std::chrono::seconds(user.expires_at)));
+}
+
+} // namespace
+
 std::string connected(auth::identity const& user)
 {
     bj::object o;
     o["type"] = "connected";
     o["user"] = bj::object{
         {"user_id", user.user_id}, {"username", user.username}, {"is_admin", user.is_admin}};
+    bj::array list;
+    for (auto f : features)
+        list.emplace_back(f);
+    o["features"] = std::move(list);
+    o["expires_at"] = expiry_of(user);
+    return json::serialize(o);
+}
+
+std::string authenticated(auth::identity const& user)
+{
+    bj::object o;
+    o["type"] = "authenticated";
+    o["user"] = bj::object{
+        {"user_id", user.user_id}, {"username", user.username}, {"is_admin", user.is_admin}};
+    o["expires_at"] = expiry_of(user);
     return json::serialize(o);
 }
 

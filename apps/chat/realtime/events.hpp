@@ -21,7 +21,11 @@ std::string user_typing(std::int64_t room_id, std::int64_t user_id, std::string_
                         bool is_typing);
 
 // Replies to one session.
+// The optional parts of the protocol this server has (docs/protocol.md), in `connected`.
+inline constexpr std::string_view features[] = {"room_events", "reauth"};
 std::string connected(auth::identity const& user);
+// The answer to a re-authentication (an auth frame after the first).
+std::string authenticated(auth::identity const& user);
 std::string joined(std::int64_t room_id, std::int64_t last_seq, bool truncated);
 std::string left(std::int64_t room_id, std::string_view reason = {});
 std::string ack(message_record const& m, bool duplicate);

@@ -2,11 +2,25 @@
 
 #include "parley/json/json.hpp"
 #include "parley/log/log.hpp"
+#include "parley/metrics/metrics.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 namespace parley::chat_app {
+
+namespace {
+
+// Counted per user whose increments were given up.
+metrics::counter_series& dropped(std::string_view reason)
+{
+    return metrics::counter("parley_chat_stats_dropped_total",
+                            "Per-user statistics increments given up: rejected by the user "
+                            "service, failed max_attempts times, or left unsent at shutdown",
+                            {{"reason", std::string(reason)}});
+}
+
+} // namespace
 
 stats_flusher::stats_flusher(net::any_io_executor executor, stats_options options)
     : options_(std::move(options)),
@@ -45,15 +59,20 @@ void stats_flusher::start()
 
 net::awaitable<void> stats_flusher::loop()
 {
+    int failures = 0; // consecutive
     for (;;) {
-        timer_.expires_after(options_.interval);
+        auto pause = options_.interval;
+        for (int i = 0; i < failures && pause < options_.max_backoff; ++i)
+            pause *= 2;
+        timer_.expires_after(std::min(pause, std::max(options_.max_backoff, options_.interval)));
         co_await timer_.async_wait(use_tuple); // cancelled by stop()
         {
             std::lock_guard lock(mutex_);
             if (stopping_)
                 co_return;
         }
-        co_await flush();
+        auto const result = co_await flush();
+        failures = result == outcome::failed ? failures + 1 : 0;
     }
 }
 
@@ -64,16 +83,25 @@ net::awaitable<void> stats_flusher::stop()
         stopping_ = true;
     }
     timer_.cancel();
-    co_await flush();
+    // Everything, batch after batch, one attempt each.
+    for (;;) {
+        auto const result = co_await flush();
+        if (result != outcome::sent && result != outcome::rejected)
+            break;
+    }
+    if (auto const left = pending_users(); left > 0) {
+        log::warn("stats not delivered at shutdown", {{"users", left}});
+        dropped("shutdown").inc(left);
+    }
 }
 
-net::awaitable<bool> stats_flusher::flush()
+net::awaitable<stats_flusher::outcome> stats_flusher::flush()
 {
     std::map<std::int64_t, counts> batch;
     {
         std::lock_guard lock(mutex_);
         if (pending_.empty())
-            co_return true;
+            co_return outcome::nothing;
         if (pending_.size() <= options_.max_users_per_batch) {
             batch.swap(pending_);
         } else {
@@ -100,21 +128,40 @@ net::awaitable<bool> stats_flusher::flush()
     std::string target = "/stats/batch";
     auto request = client_.post_json(std::move(target), std::move(body), std::move(headers));
     auto result = co_await std::move(request);
-    bool const ok = result && result->status_code() < 300;
-    if (!ok) {
-        log::warn("stats flush failed; will retry",
-                  {{"users", batch.size()},
-                   {"error", result ? std::string("HTTP ") + std::to_string(result->status_code())
-                                    : result.error().message()}});
+    if (result && result->status_code() < 300)
+        co_return outcome::sent;
+
+    auto const what = result ? std::string("HTTP ") + std::to_string(result->status_code())
+                             : result.error().message();
+    auto const code = result ? result->status_code() : 0u;
+    // The user service understood the batch and refused it: the same batch would be refused
+    // again. 408 and 429 say "later", like a 5xx or no answer.
+    if (code >= 400 && code < 500 && code != 408 && code != 429) {
+        log::error("stats batch rejected by the user service; dropped",
+                   {{"users", batch.size()}, {"error", what}});
+        dropped("rejected").inc(batch.size());
+        co_return outcome::rejected;
+    }
+    std::size_t given_up = 0;
+    {
         std::lock_guard lock(mutex_);
         for (auto const& [user_id, c] : batch) { // merge back with what arrived meanwhile
+            if (c.attempts + 1 >= options_.max_attempts) {
+                ++given_up;
+                continue;
+            }
             auto& p = pending_[user_id];
             p.messages_sent += c.messages_sent;
             p.rooms_created += c.rooms_created;
             p.last_seen = p.last_seen || c.last_seen;
+            p.attempts = std::max(p.attempts, c.attempts + 1);
         }
     }
-    co_return ok;
+    log::warn("stats flush failed; will retry",
+              {{"users", batch.size() - given_up}, {"given_up", given_up}, {"error", what}});
+    if (given_up > 0)
+        dropped("failed").inc(given_up);
+    co_return outcome::failed;
 }
 
 } // namespace parley::chat_app

@@ -46,6 +46,19 @@ public:
     // Creates the room with its creator as the first member; nullopt (nothing created) for a
     // public room whose name a public room already has, ignoring case.
     net::awaitable<std::optional<room>> create_room(new_room r);
+    // Renames / re-describes the room (fields left nullopt stay). The updated room, nullopt when
+    // it does not exist, or `name_taken` when a public room already has the new name.
+    struct room_changes {
+        std::optional<std::string> name;
+        std::optional<std::string> description;
+    };
+    struct update_outcome {
+        std::optional<room> updated; // nothing: no such room, or name_taken
+        bool name_taken = false;
+    };
+    net::awaitable<update_outcome> update_room(std::int64_t id, room_changes changes);
+    // Deletes the room with its messages and memberships; returns who were its members.
+    net::awaitable<std::vector<std::int64_t>> delete_room(std::int64_t id);
     net::awaitable<std::vector<message_record>> messages(std::int64_t room_id, history_query q);
     // True when the user was added (false: already a member).
     net::awaitable<bool> add_member(std::int64_t room_id, std::int64_t user_id);
@@ -59,6 +72,8 @@ public:
     };
     // Counts for /stats; messages from the rooms' seq counters (no scan of the messages table).
     net::awaitable<totals> count_all();
+    // The same over public rooms only (what anyone may know).
+    net::awaitable<totals> count_public();
 
     store::database& database() noexcept { return db_; }
 

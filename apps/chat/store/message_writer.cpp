@@ -10,6 +10,13 @@ namespace parley::chat_app {
 namespace {
 
 // Each room's newest seq as this transaction sees it, written back once at the end.
+//
+// Several replicas may write one room at once, so the rooms that get messages are locked before
+// their last_seq is read: a no-op UPDATE ... RETURNING (portable; PostgreSQL takes the row lock
+// and returns the newest committed value, SQLite already holds the database's write lock). A
+// second batch for the same room, on any replica, waits until this one commits, then continues
+// from its last seq: contiguous and unique. Rooms are locked in id order, so two batches never
+// wait for each other in a cycle.
 class seq_cache {
 public:
     explicit seq_cache(store::connection& c) : c_(c) {}
@@ -20,6 +27,21 @@ public:
         bool dirty = false;
     };
 
+    void lock(std::vector<std::int64_t> room_ids)
+    {
+        std::sort(room_ids.begin(), room_ids.end());
+        room_ids.erase(std::unique(room_ids.begin(), room_ids.end()), room_ids.end());
+        for (auto id : room_ids) {
+            auto row = c_.query_one("UPDATE rooms SET last_seq = last_seq WHERE id = $1 "
+                                    "RETURNING last_seq, is_private",
+                                    {id});
+            auto& slot = rooms_[id];
+            if (row)
+                slot = room_state{row->get<std::int64_t>(0), row->get<bool>(1), false};
+        }
+    }
+
+    // A room not locked above (joins only) is read without a lock.
     room_state* find(std::int64_t room_id)
     {
         if (auto it = rooms_.find(room_id); it != rooms_.end())
@@ -51,19 +73,26 @@ std::string const& select_messages()
 
 post_result post(store::connection& c, seq_cache& rooms, post_op const& op, std::string const& now)
 {
-    // A retry of a stored message (same user, room and client_id) gets the stored one back.
-    if (auto row = c.query_one(select_messages() +
-                                   "WHERE room_id = $1 AND user_id = $2 AND client_id = $3",
-                               {op.room_id, op.user_id, op.client_id}))
-        return {post_result::duplicate, message_from(*row)};
     auto* room = rooms.find(op.room_id);
     if (!room)
         return {post_result::no_room, {}};
     auto const seq = room->last_seq + 1;
-    auto const id = c.insert(
+    // A retry of a stored message (same user, room and client_id, through any replica) inserts
+    // nothing and gets the stored one back; it never fails the batch.
+    auto inserted = c.query_one(
         "INSERT INTO messages (room_id, seq, user_id, username, content, timestamp, client_id) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        "VALUES ($1, $2, $3, $4, $5, $6, $7) "
+        "ON CONFLICT (room_id, user_id, client_id) DO NOTHING RETURNING id",
         {op.room_id, seq, op.user_id, op.username, op.content, now, op.client_id});
+    if (!inserted) {
+        auto stored = c.query_one(select_messages() +
+                                      "WHERE room_id = $1 AND user_id = $2 AND client_id = $3",
+                                  {op.room_id, op.user_id, op.client_id});
+        if (!stored)
+            throw store::error("chat: a message conflicted with one that cannot be read back");
+        return {post_result::duplicate, message_from(*stored)};
+    }
+    auto const id = inserted->get<std::int64_t>(0);
     room->last_seq = seq;
     room->dirty = true;
     return {post_result::stored, message_record{.id = id,
@@ -91,10 +120,12 @@ join_result join(store::connection& c, seq_cache& rooms, join_op const& op)
     out.found = true;
     out.last_seq = room->last_seq;
     if (op.last_seq && *op.last_seq < room->last_seq) {
-        // The newest max_replay after last_seq; one more tells whether some were left out.
-        auto rows = c.query(
-            select_messages() + "WHERE room_id = $1 AND seq > $2 ORDER BY seq DESC LIMIT $3",
-            {op.room_id, *op.last_seq, static_cast<std::int64_t>(op.max_replay + 1)});
+        // The newest max_replay after last_seq; one more tells whether some were left out. Up to
+        // the room's last_seq as read above: what another replica commits meanwhile comes live.
+        auto rows = c.query(select_messages() + "WHERE room_id = $1 AND seq > $2 AND seq <= $3 "
+                                                "ORDER BY seq DESC LIMIT $4",
+                            {op.room_id, *op.last_seq, room->last_seq,
+                             static_cast<std::int64_t>(op.max_replay + 1)});
         if (rows.size() > op.max_replay) {
             out.truncated = true;
             rows.erase(rows.begin() + static_cast<std::ptrdiff_t>(op.max_replay), rows.end());
@@ -113,6 +144,11 @@ std::vector<write_result> process_writes(store::connection& c, std::span<write_o
     std::vector<write_result> results;
     results.reserve(ops.size());
     seq_cache rooms(c);
+    std::vector<std::int64_t> written;
+    for (auto const& op : ops)
+        if (auto const* p = std::get_if<post_op>(&op))
+            written.push_back(p->room_id);
+    rooms.lock(std::move(written));
     auto const now = utc_timestamp_ms();
     for (auto const& op : ops) {
         if (auto const* p = std::get_if<post_op>(&op))

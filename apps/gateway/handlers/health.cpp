@@ -3,9 +3,6 @@
 
 namespace parley::gateway_app {
 
-namespace {
-
-// A service is up when any of its instances answers its /health with 200.
 net::awaitable<bool> service_up(upstream& u)
 {
     std::vector<net::awaitable<boost::json::value>> asks;
@@ -16,8 +13,6 @@ net::awaitable<bool> service_up(upstream& u)
             co_return true;
     co_return false;
 }
-
-} // namespace
 
 net::awaitable<http::response> health(gateway_state& g, http::request_context&)
 {

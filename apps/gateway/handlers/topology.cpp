@@ -7,9 +7,10 @@ namespace parley::gateway_app {
 namespace {
 
 // One instance as the gateway sees it: its address, whether it answered, and what it reported.
-net::awaitable<boost::json::value> instance(http::client& probe, std::string address)
+net::awaitable<boost::json::value> instance(http::client& probe, std::string address,
+                                            http::fields credential)
 {
-    auto report = co_await probe_json(probe, "/internal/instance");
+    auto report = co_await probe_json(probe, "/internal/instance", std::move(credential));
     boost::json::object out;
     out["address"] = address;
     out["up"] = report.is_object();
@@ -19,11 +20,12 @@ net::awaitable<boost::json::value> instance(http::client& probe, std::string add
     co_return out;
 }
 
-net::awaitable<boost::json::value> service_instances(std::string name, upstream& u)
+net::awaitable<boost::json::value> service_instances(std::string name, upstream& u,
+                                                     http::fields credential)
 {
     std::vector<net::awaitable<boost::json::value>> asks;
     for (std::size_t i = 0; i < u.addresses.size(); ++i)
-        asks.push_back(instance(*u.probes[i], u.addresses[i]));
+        asks.push_back(instance(*u.probes[i], u.addresses[i], credential));
     boost::json::array instances;
     for (auto& i : co_await gather(std::move(asks)))
         instances.push_back(std::move(i));
@@ -35,7 +37,7 @@ net::awaitable<boost::json::value> gateway_instance(gateway_state& g)
     auto options = g.probe_options;
     options.addresses = {g.self_host + ":" + std::to_string(g.server.port())};
     http::client self(co_await net::this_coro::executor, options);
-    auto report = co_await instance(self, options.addresses.front());
+    auto report = co_await instance(self, options.addresses.front(), g.credential());
     co_return boost::json::object{{"name", "gateway"}, {"instances", boost::json::array{report}}};
 }
 
@@ -46,11 +48,12 @@ net::awaitable<http::response> topology(gateway_state& g, http::request_context&
     if (!ctx.user().is_admin)
         throw http::forbidden("Admin access required");
     std::vector<net::awaitable<boost::json::value>> asks;
-    asks.push_back(service_instances("frontend", *g.frontend));
+    auto const credential = g.credential();
+    asks.push_back(service_instances("frontend", *g.frontend, credential));
     asks.push_back(gateway_instance(g));
-    asks.push_back(service_instances("auth", g.auth));
-    asks.push_back(service_instances("user", g.user));
-    asks.push_back(service_instances("chat", g.chat));
+    asks.push_back(service_instances("auth", g.auth, credential));
+    asks.push_back(service_instances("user", g.user, credential));
+    asks.push_back(service_instances("chat", g.chat, credential));
     boost::json::array services;
     for (auto& s : co_await gather(std::move(asks)))
         services.push_back(std::move(s));

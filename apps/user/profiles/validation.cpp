@@ -44,6 +44,8 @@ std::optional<std::string> check_bio(std::string_view bio)
 {
     if (text::utf8_length(bio).value_or(bio.size()) > max_bio_chars)
         return "Bio must be at most 500 characters";
+    if (text::has_control_characters_in_text(bio))
+        return "Bio must not contain control characters (newline and tab are allowed)";
     return std::nullopt;
 }
 

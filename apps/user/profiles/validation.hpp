@@ -13,7 +13,8 @@ inline constexpr std::size_t max_bio_chars = 500;
 inline constexpr std::size_t max_avatar_chars = 200;
 inline constexpr std::size_t max_avatar_name_chars = 64;
 
-// At most 500 characters (code points).
+// At most 500 characters (code points), no control characters except newline and tab (a bio may
+// span lines; NUL, escape sequences, carriage returns and C1 controls are refused).
 std::optional<std::string> check_bio(std::string_view bio);
 // A short file name ("cat.png": 1-64 of A-Z a-z 0-9 _ . -, not starting with '.'), or an
 // http(s) URL of at most 200 characters without spaces, quotes or angle brackets.

@@ -44,12 +44,17 @@ public:
     std::uint16_t port(names n, std::uint16_t fallback) const;
     // "true/false/1/0/yes/no/on/off", any case.
     bool boolean(names n, bool fallback) const;
-    // "250ms", "10s", "5m", "1h", or a bare number of seconds.
+    // "250ms", "10s", "5m", "1h", or a bare number of seconds; at most max_duration, so that
+    // now() + any configured duration cannot overflow the clock.
     std::chrono::milliseconds duration(names n, std::chrono::milliseconds fallback) const;
     // Comma-separated, items trimmed, empty items dropped.
     std::vector<std::string> list(names n, std::vector<std::string> fallback) const;
-    // A size such as "1MiB", "64KiB", "512" (bytes).
+    // A size such as "1MiB", "64KiB", "512" (bytes); at most max_bytes, so that sums and
+    // products of sizes cannot wrap.
     std::size_t bytes(names n, std::size_t fallback) const;
+
+    static constexpr std::chrono::milliseconds max_duration{365LL * 24 * 60 * 60 * 1000};
+    static constexpr std::uint64_t max_bytes = std::uint64_t{1} << 40; // 1 TiB
 
     // PARLEY_ENV: "development" (default) or "production".
     bool production() const;

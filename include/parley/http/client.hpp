@@ -26,6 +26,8 @@ boost::system::error_code make_error_code(client_error e);
 struct client_options {
     // "host:port" or "http://host:port" (a path in the URL is ignored); tried round-robin.
     std::vector<std::string> addresses;
+    // Per address, the name lookup and the TCP connect together (a stalled DNS server counts as
+    // an unreachable address).
     std::chrono::milliseconds connect_timeout{2'000};
     std::chrono::milliseconds request_timeout{10'000};
     std::size_t max_idle_per_address = 16;

@@ -32,11 +32,15 @@ using middleware = std::function<net::awaitable<response>(request_context&, next
 struct server_options {
     std::string name = "parley"; // service name in logs, metrics and the access log
     std::string address = "0.0.0.0";
-    std::uint16_t port = 0; // 0: an ephemeral port (tests); listen() returns it
-    std::size_t max_header_bytes = 8 * 1024;
-    std::size_t max_body_bytes = 1024 * 1024;          // per route overridable
+    std::uint16_t port = 0;                   // 0: an ephemeral port (tests); listen() returns it
+    std::size_t max_header_bytes = 8 * 1024;  // request line included; 431 beyond
+    std::size_t max_body_bytes = 1024 * 1024; // per route overridable
     std::chrono::milliseconds request_timeout{10'000}; // whole request read (no slowloris)
     std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
+    // Open connections at most (WebSockets included), and from one client address; past either,
+    // a new connection is answered 503 and closed. 0: no per-address limit.
+    std::size_t max_connections = 20'000;
+    std::size_t max_connections_per_address = 0;
     std::chrono::milliseconds write_timeout{30'000};
     std::vector<std::string> cors_origins; // "*" or exact origins; empty: no CORS headers
     authenticator authenticate;            // bearer token -> identity, for ctx.user()

@@ -23,7 +23,10 @@ namespace parley {
 struct runtime_options {
     std::size_t io_threads = 1;
     std::size_t worker_threads = 2;
-    // After SIGTERM: how long stop hooks (closing sessions, draining requests) may take.
+    // After SIGTERM: how long the service keeps serving normally while reporting not ready
+    // (load balancers move away), before the stop hooks run.
+    std::chrono::milliseconds drain_delay{0};
+    // Then how long stop hooks (closing sessions, draining requests) may take.
     std::chrono::milliseconds shutdown_deadline{10'000};
     bool handle_signals = true; // tests run several runtimes in one process and stop them directly
 };
@@ -51,12 +54,18 @@ public:
 
     // Called in registration order when the runtime stops; each may take until the deadline.
     void on_stop(std::function<net::awaitable<void>()> hook);
+    // Called, in registration order, once every on_stop hook has finished (the HTTP server's
+    // among them: no request or WebSocket is left), within the same deadline: for work that must
+    // see everything the drain produced, e.g. a last flush of counters.
+    void on_stopped(std::function<net::awaitable<void>()> hook);
 
     // Runs the I/O threads (the calling thread is one of them) until stop() completes; returns
-    // the process exit code: 0 after a graceful stop.
+    // the process exit code: 0 after a graceful stop, 1 when the stop hooks missed the deadline.
     int run();
-    // Begins the graceful stop (thread-safe, idempotent): stop hooks, then the event loop ends.
+    // Begins the graceful stop (thread-safe, idempotent): the drain delay, the stop hooks, then
+    // the event loop ends.
     void stop();
+    // True from the start of the stop: readiness answers "draining".
     bool stopping() const noexcept;
 
 private:
@@ -67,6 +76,7 @@ private:
     net::io_context io_;
     net::thread_pool workers_;
     std::vector<std::function<net::awaitable<void>()>> stop_hooks_;
+    std::vector<std::function<net::awaitable<void>()>> stopped_hooks_;
     struct state;
     std::unique_ptr<state> state_;
 };

@@ -8,16 +8,21 @@
 //   }
 //
 // Variables read here (see docs/configuration.md): PARLEY_ENV, PARLEY_LOG_LEVEL, PARLEY_BIND,
-// PARLEY_PORT (or PORT), PARLEY_IO_THREADS, PARLEY_WORKER_THREADS, PARLEY_SHUTDOWN_TIMEOUT,
-// PARLEY_CORS_ORIGINS, PARLEY_MAX_BODY_BYTES, PARLEY_REQUEST_TIMEOUT, PARLEY_IDLE_TIMEOUT.
+// PARLEY_PORT (or PORT), PARLEY_IO_THREADS, PARLEY_WORKER_THREADS, PARLEY_DRAIN_DELAY,
+// PARLEY_SHUTDOWN_TIMEOUT,
+// PARLEY_CORS_ORIGINS, PARLEY_MAX_BODY_BYTES, PARLEY_REQUEST_TIMEOUT, PARLEY_IDLE_TIMEOUT,
+// PARLEY_INTERNAL_PORT and PARLEY_INTERNAL_BIND (a second listener for /metrics and /internal/*,
+// see parley/service/internal.hpp).
 #pragma once
 
 #include "parley/config/config.hpp"
 #include "parley/http/server.hpp"
 #include "parley/runtime/runtime.hpp"
+#include "parley/service/readiness.hpp"
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +34,9 @@ struct service_info {
     // PARLEY_CORS_ORIGINS when it is not set (the gateway: "*", its API takes bearer tokens, not
     // cookies).
     std::vector<std::string> default_cors_origins = {};
+    // PARLEY_MAX_CONNECTIONS_PER_ADDRESS when it is not set (the gateway, which faces clients,
+    // limits; the services behind it see the gateway's one address).
+    std::size_t default_max_connections_per_address = 0;
 };
 
 struct service {
@@ -36,6 +44,7 @@ struct service {
     parley::runtime& runtime;
     http::server& server;
     service_info const& info;
+    parley::readiness& readiness; // GET /ready: the dependencies the service cannot serve without
 };
 
 // Exit codes: 0 after a graceful stop, 2 for a configuration error (printed to stderr and
@@ -45,5 +54,8 @@ int run_service(service_info info, std::function<void(service&)> setup);
 // Builds the runtime and server options from configuration (used by run_service and tests).
 runtime_options runtime_options_from(config const& cfg);
 http::server_options server_options_from(config const& cfg, service_info const& info);
+// The internal listener's options when PARLEY_INTERNAL_PORT is set.
+std::optional<http::server_options> internal_options_from(config const& cfg,
+                                                          service_info const& info);
 
 } // namespace parley

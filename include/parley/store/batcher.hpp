@@ -26,6 +26,8 @@
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -72,6 +74,23 @@ public:
         };
         return net::async_initiate<decltype(net::use_awaitable), void(std::exception_ptr, Result)>(
             initiate, net::use_awaitable, std::move(item));
+    }
+
+    // True when nothing is queued or being committed (every submitted item has its result).
+    bool idle() const
+    {
+        std::lock_guard lock(mutex_);
+        return !draining_ && queue_.empty();
+    }
+    // Waits until idle(), checking every `poll` (for a graceful stop: after the last submitter
+    // has gone, let the pending batches commit and their hooks run).
+    net::awaitable<void> wait_idle(std::chrono::milliseconds poll = std::chrono::milliseconds(5))
+    {
+        net::steady_timer timer(co_await net::this_coro::executor);
+        while (!idle()) {
+            timer.expires_after(poll);
+            co_await timer.async_wait(use_tuple);
+        }
     }
 
     // Transactions committed or failed so far, and items processed (tests and metrics).

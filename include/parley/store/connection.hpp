@@ -1,8 +1,9 @@
-// One database connection, handed to the callable given to database::run() on the store's own
-// thread. See parley/store/database.hpp for how to use the store.
+// One database connection, handed to the callable given to database::run() on a store thread.
+// See parley/store/database.hpp for how to use the store.
 //
 // SQL is written once, PostgreSQL style, with $1, $2, ... placeholders bound to `params`; the
-// SQLite backend rewrites them to ?1, ?2. Values are only ever bound, never spliced into SQL.
+// SQLite backend rewrites them to ?1, ?2; PostgreSQL prepares each statement once per connection.
+// Values are only ever bound, never spliced into SQL.
 //
 //   auto rows = c.query("SELECT id, name FROM rooms WHERE created_by = $1", {user_id});
 //   auto one  = c.query_one("SELECT * FROM users WHERE username = $1", {name});

@@ -1,10 +1,10 @@
-// SQL values, result rows and the store's exceptions (backend-neutral: SQLite now, PostgreSQL
-// later). See parley/store/database.hpp for how to use the store.
+// SQL values, result rows and the store's exceptions (backend-neutral: SQLite and PostgreSQL).
+// See parley/store/database.hpp for how to use the store.
 //
 //   store::value v = 42;                          // null, int64, double or text; bool -> 0/1
 //   auto id   = row.get<std::int64_t>(0);         // typed getters by column index ...
 //   auto bio  = row.get<std::optional<std::string>>("bio");   // ... or by column name
-//   auto flag = row.get<bool>(3);                 // integer 0/1
+//   auto flag = row.get<bool>(3);                 // integer 0/1 (PostgreSQL booleans too)
 // A getter of the wrong type (or NULL into a non-optional) throws store::type_error.
 #pragma once
 

@@ -41,7 +41,12 @@ std::string_view truncate_utf8(std::string_view s, std::size_t max_bytes) noexce
 // Nothing but ASCII white space.
 bool is_blank(std::string_view s) noexcept;
 
-// A C0 control character or DEL (names and identifiers must be printable).
+// A control character: C0 (U+0000-U+001F, NUL included), DEL, or C1 (U+0080-U+009F, in UTF-8
+// 0xC2 0x80-0x9F). Names and identifiers must be printable.
 bool has_control_characters(std::string_view s) noexcept;
+
+// The same except newline and tab: the rule for text that may span lines (message content, room
+// descriptions, bios).
+bool has_control_characters_in_text(std::string_view s) noexcept;
 
 } // namespace parley::text

@@ -60,6 +60,10 @@ public:
 
     // Start the closing handshake (thread-safe): queued frames are discarded.
     virtual void close(close_code code, std::string_view reason = {}) = 0;
+    // Close with `code` at `when` (thread-safe), unless a later call moves the deadline: e.g. the
+    // time allowed to authenticate, then the token's expiry. clock::time_point::max() clears it.
+    // The session's one timer keeps it: no timer of the handler's own per session.
+    virtual void close_at(clock::time_point when, close_code code, std::string_view reason) = 0;
 
     virtual std::uint64_t id() const noexcept = 0;
     virtual std::string const& remote_address() const noexcept = 0;

@@ -1,4 +1,5 @@
 #include "auth/openssl.hpp"
+#include "fs/private_files.hpp"
 #include "parley/auth/token.hpp"
 
 #include <cerrno>
@@ -193,11 +194,18 @@ std::filesystem::path write_temp(std::filesystem::path const& target, std::strin
 key_pair load_or_create_dev_keys(std::filesystem::path const& dir)
 {
     std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec)
-        throw key_error("cannot create key folder " + dir.string() + ": " + ec.message());
     auto const private_path = dir / "jwt-ed25519.pem";
     auto const public_path = dir / "jwt-ed25519.pub.pem";
+    try {
+        // The folder and both files are the owner's only (0700 / 0600), also when an older
+        // Parley left them readable by others.
+        fs::create_private_directories(dir);
+        fs::tighten(dir);
+        fs::tighten(private_path);
+        fs::tighten(public_path);
+    } catch (std::system_error const& e) {
+        throw key_error("cannot create key folder " + dir.string() + ": " + e.what());
+    }
 
     if (!std::filesystem::exists(private_path)) {
         auto fresh = generate_ed25519();
@@ -223,7 +231,7 @@ key_pair load_or_create_dev_keys(std::filesystem::path const& dir)
     if (std::filesystem::exists(public_path))
         existing_public = read_key_file(public_path);
     if (existing_public != keys.public_pem) {
-        auto tmp = write_temp(public_path, keys.public_pem, 0644);
+        auto tmp = write_temp(public_path, keys.public_pem, 0600);
         std::filesystem::rename(tmp, public_path, ec);
         if (ec)
             throw key_error("cannot write " + public_path.string() + ": " + ec.message());

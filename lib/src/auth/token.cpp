@@ -310,7 +310,11 @@ boost::system::result<identity> token_verifier::verify(std::string_view token,
     if (*iat > future_limit || (nbf && *nbf > future_limit))
         return token_error::not_yet_valid;
 
-    return identity{*user_id, std::string(username->get_string()), is_admin->get_bool()};
+    return identity{.user_id = *user_id,
+                    .username = std::string(username->get_string()),
+                    .is_admin = is_admin->get_bool(),
+                    .issued_at = *iat,
+                    .expires_at = *exp};
 }
 
 } // namespace parley::auth

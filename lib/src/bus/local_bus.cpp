@@ -25,6 +25,7 @@ using entry_list = std::vector<std::shared_ptr<entry>>;
 
 class local_bus final : public bus, public std::enable_shared_from_this<local_bus> {
 public:
+    using bus::subscribe;
     void publish(std::string_view channel, payload message) override
     {
         std::shared_ptr<entry_list const> subscribers;
@@ -49,7 +50,9 @@ public:
         }
     }
 
-    std::unique_ptr<subscription> subscribe(std::string_view channel, handler h) override;
+    // Never loses a message: on_gap is never called.
+    std::unique_ptr<subscription> subscribe(std::string_view channel, handler h,
+                                            gap_handler on_gap) override;
 
     void unsubscribe(std::string const& channel, std::shared_ptr<entry> const& e)
     {
@@ -104,7 +107,7 @@ private:
     std::shared_ptr<entry> entry_;
 };
 
-std::unique_ptr<subscription> local_bus::subscribe(std::string_view channel, handler h)
+std::unique_ptr<subscription> local_bus::subscribe(std::string_view channel, handler h, gap_handler)
 {
     auto e = std::make_shared<entry>();
     e->call = std::move(h);
@@ -123,14 +126,16 @@ std::unique_ptr<subscription> local_bus::subscribe(std::string_view channel, han
 // it: keep it in a shared_ptr and hand out an owning wrapper.
 class local_bus_handle final : public bus {
 public:
+    using bus::subscribe;
     local_bus_handle() : impl_(std::make_shared<local_bus>()) {}
     void publish(std::string_view channel, payload message) override
     {
         impl_->publish(channel, std::move(message));
     }
-    std::unique_ptr<subscription> subscribe(std::string_view channel, handler h) override
+    std::unique_ptr<subscription> subscribe(std::string_view channel, handler h,
+                                            gap_handler on_gap) override
     {
-        return impl_->subscribe(channel, std::move(h));
+        return impl_->subscribe(channel, std::move(h), std::move(on_gap));
     }
 
 private:

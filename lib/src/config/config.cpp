@@ -3,7 +3,6 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
-#include <limits>
 #include <system_error>
 
 namespace parley {
@@ -197,10 +196,12 @@ std::chrono::milliseconds config::duration(names n, std::chrono::milliseconds fa
     else if (unit == "h")
         factor = 60 * 60 * 1000;
     auto const number = parse_unsigned(digits);
-    constexpr auto max_ms = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    // Compared before multiplying, so that the product cannot wrap.
+    constexpr auto max_ms = static_cast<std::uint64_t>(max_duration.count());
     if (factor == 0 || !number || *number > max_ms / factor)
         fail(v->first, v->second,
-             "a duration such as 250ms, 10s, 5m or 1h (a bare number means seconds)");
+             "a duration such as 250ms, 10s, 5m or 1h (a bare number means seconds), at most 1 "
+             "year (8760h)");
     return std::chrono::milliseconds(static_cast<std::int64_t>(*number * factor));
 }
 
@@ -239,9 +240,10 @@ std::size_t config::bytes(names n, std::size_t fallback) const
     else if (unit == "GiB")
         factor = 1024 * 1024 * 1024;
     auto const number = parse_unsigned(digits);
-    if (factor == 0 || !number || *number > std::numeric_limits<std::size_t>::max() / factor)
+    if (factor == 0 || !number || *number > max_bytes / factor)
         fail(v->first, v->second,
-             "a size in bytes such as 512, 64KiB, 1MiB or 2GiB (units: B, KiB, MiB, GiB)");
+             "a size in bytes such as 512, 64KiB, 1MiB or 2GiB (units: B, KiB, MiB, GiB), at "
+             "most 1024GiB");
     return static_cast<std::size_t>(*number * factor);
 }
 

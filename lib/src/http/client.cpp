@@ -1,5 +1,6 @@
 #include "parley/http/client.hpp"
 
+#include "http/resolve.hpp"
 #include "parley/http/address.hpp"
 
 #include <algorithm>
@@ -239,14 +240,14 @@ net::awaitable<std::pair<error_code, connection_ptr>> client::impl::connect(upst
         if (cec)
             co_return std::pair{cec, connection_ptr{}};
     } else {
-        // The resolver has no deadline of its own; connect_timeout covers the connect only.
-        tcp::resolver resolver(executor_);
-        auto [rec, endpoints] =
-            co_await resolver.async_resolve(u.address.host, u.address.port, use_tuple);
-        if (rec)
-            co_return std::pair{rec, connection_ptr{}};
-        c->stream.expires_after(options_.connect_timeout);
-        auto [cec, endpoint] = co_await c->stream.async_connect(endpoints, use_tuple);
+        // connect_timeout covers the name lookup and the connect together.
+        auto const deadline = std::chrono::steady_clock::now() + options_.connect_timeout;
+        auto lookup = detail::resolve(u.address.host, u.address.port, options_.connect_timeout);
+        auto resolved = co_await std::move(lookup);
+        if (resolved.ec)
+            co_return std::pair{resolved.ec, connection_ptr{}};
+        c->stream.expires_at(deadline);
+        auto [cec, endpoint] = co_await c->stream.async_connect(resolved.endpoints, use_tuple);
         if (cec)
             co_return std::pair{cec, connection_ptr{}};
     }

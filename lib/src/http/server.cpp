@@ -3,6 +3,7 @@
 #include "parley/log/log.hpp"
 #include "parley/metrics/metrics.hpp"
 #include "parley/runtime/runtime.hpp"
+#include "parley/text/utf8.hpp"
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -16,6 +17,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <mutex>
+#include <sys/socket.h>
 #include <unordered_map>
 
 namespace parley::http {
@@ -66,6 +68,13 @@ struct server::impl : std::enable_shared_from_this<impl> {
     std::atomic<bool> stopping{false};
     std::atomic<std::size_t> connection_count{0};
 
+    // Admission: open connections in all and per client address (max_connections...).
+    std::mutex admission_mutex;
+    std::size_t admitted = 0;
+    std::unordered_map<std::string, std::size_t> per_address;
+    bool admit(std::string const& address);
+    void release(std::string const& address);
+
     // Live connections: how to close each if idle (posted to its own strand).
     struct connection_entry {
         net::any_io_executor executor;
@@ -81,7 +90,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
     struct outcome;
 
     net::awaitable<void> accept_loop();
-    net::awaitable<void> serve_connection(tcp::socket socket);
+    net::awaitable<void> serve_connection(tcp::socket socket, std::string address);
     net::awaitable<bool> read_request(connection& c, incoming& in);
     net::awaitable<void> refuse(boost::beast::tcp_stream& stream, boost::system::error_code ec);
     net::awaitable<outcome> respond(incoming& in);
@@ -140,6 +149,20 @@ request from_beast(bhttp::request<bhttp::string_body>&& in, std::string remote)
     req.body = std::move(in.body());
     req.remote_address = std::move(remote);
     return req;
+}
+
+// Past the connection limits: one non-blocking write of a 503 (it fits any fresh socket's send
+// buffer), then close.
+template <class Socket> void refuse_connection(Socket& socket)
+{
+    static constexpr std::string_view answer =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        "Content-Length: 32\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+        "{\"error\":\"Too many connections\"}";
+    ::send(socket.native_handle(), answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    boost::system::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
 }
 
 std::string endpoint_string(tcp::socket const& socket)
@@ -233,17 +256,48 @@ net::awaitable<void> server::impl::accept_loop()
             co_await pause.async_wait(use_tuple);
             continue;
         }
+        boost::system::error_code ep_ec;
+        auto const address = socket.remote_endpoint(ep_ec).address().to_string();
+        if (!admit(address)) {
+            refuse_connection(socket);
+            continue;
+        }
         auto executor = socket.get_executor();
-        net::co_spawn(executor, serve_connection(std::move(socket)),
+        net::co_spawn(executor, serve_connection(std::move(socket), address),
                       log::on_failure{"connection failed"});
     }
+}
+
+bool server::impl::admit(std::string const& address)
+{
+    std::lock_guard lock(admission_mutex);
+    if (admitted >= options.max_connections)
+        return false;
+    if (options.max_connections_per_address > 0) {
+        auto& n = per_address[address];
+        if (n >= options.max_connections_per_address)
+            return false;
+        ++n;
+    }
+    ++admitted;
+    return true;
+}
+
+void server::impl::release(std::string const& address)
+{
+    std::lock_guard lock(admission_mutex);
+    --admitted;
+    if (options.max_connections_per_address > 0)
+        if (auto it = per_address.find(address); it != per_address.end() && --it->second == 0)
+            per_address.erase(it);
 }
 
 // One connection's state: its stream, the bytes read ahead, and its registration for the
 // graceful stop (removed when the connection ends).
 struct server::impl::connection {
-    connection(impl& server, tcp::socket socket)
-        : server(server), remote(endpoint_string(socket)), stream(std::move(socket))
+    connection(impl& server, tcp::socket socket, std::string address)
+        : server(server), address(std::move(address)), remote(endpoint_string(socket)),
+          stream(std::move(socket)), buffer(read_ahead_limit(server.options))
     {
         std::lock_guard lock(server.connections_mutex);
         id = server.next_connection_id++;
@@ -259,15 +313,25 @@ struct server::impl::connection {
         }
         --server.connection_count;
         server.stats.open_connections.dec();
+        server.release(address);
     }
     connection(connection const&) = delete;
     connection& operator=(connection const&) = delete;
 
+    // The read-ahead buffer never holds more than a header and some: a header that does not
+    // fit is refused (431) instead of growing it.
+    static std::size_t read_ahead_limit(server_options const& o)
+    {
+        return std::max<std::size_t>(2 * o.max_header_bytes, 16 * 1024);
+    }
+
     impl& server;
-    std::string remote;
+    std::string address; // the client's IP address (admission)
+    std::string remote;  // address:port (logs)
     beast::tcp_stream stream;
     beast::flat_buffer buffer;
     phase state = phase::idle;
+    bool first_request = true; // a silent new connection gets request_timeout, not idle_timeout
     std::uint64_t id = 0;
 };
 
@@ -306,7 +370,7 @@ bool is_quiet_disconnect(boost::system::error_code const& ec)
 // went away or was too slow just loses it.
 net::awaitable<void> server::impl::refuse(beast::tcp_stream& stream, boost::system::error_code ec)
 {
-    if (ec == bhttp::error::header_limit)
+    if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow)
         co_await reply_and_close(
             stream, options.write_timeout,
             error(status::request_header_fields_too_large, "Request headers too large")
@@ -327,7 +391,7 @@ net::awaitable<bool> server::impl::read_request(connection& c, incoming& in)
     auto& stream = c.stream;
     auto& buffer = c.buffer;
     if (buffer.size() == 0) {
-        stream.expires_after(options.idle_timeout);
+        stream.expires_after(c.first_request ? options.request_timeout : options.idle_timeout);
         auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
         if (ec)
             co_return false; // closed, idle timeout, or stopped while idle
@@ -342,10 +406,13 @@ net::awaitable<bool> server::impl::read_request(connection& c, incoming& in)
 
     auto [header_ec, header_bytes] =
         co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+    if (!header_ec && header_bytes > options.max_header_bytes)
+        header_ec = bhttp::error::header_limit; // Beast counts only the part it parsed last
     if (header_ec) {
         co_await refuse(stream, header_ec);
         co_return false;
     }
+    c.first_request = false;
     in.started = clock::now();
     auto& header = parser.get();
     auto const verb = method_from_string(header.method_string());
@@ -430,17 +497,20 @@ void server::impl::observe(incoming const& in, unsigned status_code, std::size_t
     auto const route_label = in.route.result == router::match::found
                                  ? std::string(router::pattern(*in.route.target))
                                  : std::string("unmatched");
-    metrics::counter("parley_http_requests_total", "HTTP requests by route, method and status",
-                     {{"service", options.name},
-                      {"route", route_label},
-                      {"method", in.req.method_name},
-                      {"status", std::to_string(status_code)}})
+    metrics::counter(
+        "parley_http_requests_total", "HTTP requests by route, method and status",
+        {{"service", options.name},
+         {"route", route_label},
+         // Labels from a fixed set only: a client must not mint new series.
+         {"method", in.req.method == method::unknown ? std::string("other")
+                                                     : std::string(to_string(in.req.method))},
+         {"status", std::to_string(status_code)}})
         .inc();
     metrics::histogram("parley_http_request_seconds", "HTTP request latency by route",
                        {{"service", options.name}, {"route", route_label}})
         .observe(elapsed);
     log::info("request", {{"request_id", request_id},
-                          {"method", in.req.method_name},
+                          {"method", text::truncate_utf8(in.req.method_name, 32)},
                           {"path", std::string(in.req.path())},
                           {"status", status_code},
                           {"ms", elapsed * 1000.0},
@@ -470,6 +540,9 @@ net::awaitable<void> server::impl::upgrade(connection& c, outcome& out)
     c.stream.expires_never();
     upgraded_connection conn(c.stream.release_socket(), beast::buffers_to_string(c.buffer.data()),
                              c.remote);
+    // The request's read buffer (4 KiB and more) is not kept for the life of the connection.
+    c.buffer.clear();
+    c.buffer.shrink_to_fit();
     {
         std::lock_guard lock(upgrades_mutex);
         upgrades.emplace(c.id, conn.stop());
@@ -487,10 +560,10 @@ net::awaitable<void> server::impl::upgrade(connection& c, outcome& out)
 
 // Beast's session loop: read a request, answer it; then the next one, the upgraded WebSocket,
 // or the end of the connection.
-net::awaitable<void> server::impl::serve_connection(tcp::socket socket)
+net::awaitable<void> server::impl::serve_connection(tcp::socket socket, std::string address)
 {
     auto self = shared_from_this();
-    connection c(*this, std::move(socket));
+    connection c(*this, std::move(socket), std::move(address));
     while (!stopping) {
         c.state = phase::idle;
         incoming in;

@@ -18,6 +18,7 @@ struct runtime::state {
     net::executor_work_guard<net::io_context::executor_type> work;
     net::signal_set signals;
     std::atomic<bool> stopping{false};
+    bool deadline_missed = false;
 };
 
 runtime::runtime(runtime_options options)
@@ -34,6 +35,11 @@ runtime::~runtime()
 void runtime::on_stop(std::function<net::awaitable<void>()> hook)
 {
     stop_hooks_.push_back(std::move(hook));
+}
+
+void runtime::on_stopped(std::function<net::awaitable<void>()> hook)
+{
+    stopped_hooks_.push_back(std::move(hook));
 }
 
 bool runtime::stopping() const noexcept
@@ -57,17 +63,26 @@ void runtime::stop()
 
 net::awaitable<void> runtime::run_stop_hooks()
 {
+    if (options_.drain_delay.count() > 0) {
+        log::info("draining", {{"delay_ms", options_.drain_delay.count()}});
+        net::steady_timer drain(io_, options_.drain_delay);
+        co_await drain.async_wait(use_tuple);
+    }
     using namespace net::experimental::awaitable_operators;
     net::steady_timer deadline(io_, options_.shutdown_deadline);
     auto result = co_await (run_hooks_in_order() || deadline.async_wait(net::use_awaitable));
-    if (result.index() == 1)
-        log::warn("shutdown deadline passed; stopping with work still in flight",
-                  {{"deadline_ms", options_.shutdown_deadline.count()}});
+    if (result.index() == 1) {
+        state_->deadline_missed = true;
+        log::error("shutdown deadline passed; stopping with work still in flight",
+                   {{"deadline_ms", options_.shutdown_deadline.count()}});
+    }
 }
 
 net::awaitable<void> runtime::run_hooks_in_order()
 {
     for (auto& hook : stop_hooks_)
+        co_await hook();
+    for (auto& hook : stopped_hooks_)
         co_await hook();
 }
 
@@ -90,7 +105,7 @@ int runtime::run()
     io_.run();
     for (auto& t : threads)
         t.join();
-    return 0;
+    return state_->deadline_missed ? 1 : 0;
 }
 
 } // namespace parley

@@ -1,13 +1,17 @@
 #include "parley/store/database.hpp"
 
+#include "fs/private_files.hpp"
 #include "parley/runtime/completion.hpp"
 #include "store/backend.hpp"
+#include "store/pg_url.hpp"
 
+#include <algorithm>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
+#include <boost/asio/system_executor.hpp>
 #include <exception>
 #include <filesystem>
 #include <future>
@@ -30,8 +34,6 @@ std::string sqlite_path_of(std::string_view url)
         throw error("store: empty database URL");
     if (url == "sqlite::memory:" || url == ":memory:")
         return ":memory:";
-    if (starts_with(url, "postgres://") || starts_with(url, "postgresql://"))
-        throw error("store: PostgreSQL support is not built yet");
     std::string_view path = url;
     if (starts_with(url, "sqlite://")) {
         path = url.substr(std::string_view("sqlite://").size()); // sqlite:///abs -> /abs
@@ -42,45 +44,41 @@ std::string sqlite_path_of(std::string_view url)
     }
     std::filesystem::path file(path);
     if (file.has_parent_path()) {
-        std::error_code ec;
-        std::filesystem::create_directories(file.parent_path(), ec);
-        if (ec)
-            throw error("store: cannot create the folder of " + file.string() + ": " +
-                        ec.message());
+        try {
+            fs::create_private_directories(file.parent_path()); // new folders 0700
+        } catch (std::system_error const& e) {
+            throw error("store: cannot create the folder of " + file.string() + ": " + e.what());
+        }
     }
     return file.string();
 }
 
-// Starts a job on the store thread; completes on the caller's executor with the exception,
-// if any. The caller's executor is kept busy meanwhile: its io_context must not run out of work
-// while the only thing left is this job on another thread.
+// Starts a job on the backend; completes on the caller's executor with the exception, if any.
+// The caller's executor is kept busy meanwhile: its io_context must not run out of work while the
+// only thing left is this job on another thread.
 struct run_initiation {
     database::backend* backend;
 
     template <class Handler>
     void operator()(Handler&& handler, std::function<void(connection&)> job) const
     {
-        auto caller = track(handler, backend->executor());
-        auto* b = backend;
-        auto task = [b, job = std::move(job), handler = std::forward<Handler>(handler),
-                     caller = std::move(caller)]() mutable {
-            std::exception_ptr e;
-            try {
-                b->transaction(job);
-            } catch (...) {
-                e = std::current_exception();
-            }
-            job = nullptr; // release what the job captured here, not on the caller's thread
+        // A handler without an executor of its own (never the case for use_awaitable) completes
+        // on the system executor.
+        auto caller = track(handler, net::system_executor());
+        auto done = [handler = std::forward<Handler>(handler),
+                     caller = std::move(caller)](std::exception_ptr e) mutable {
             complete_on(std::move(caller), std::move(handler), e);
         };
-        net::post(backend->executor(), std::move(task));
+        backend->start(std::move(job), database::backend::completion(std::move(done)));
     }
 };
 
 } // namespace
 
-database database::open(std::string_view url)
+database database::open(std::string_view url, database_options const& options)
 {
+    if (pg::is_postgres_url(url))
+        return database(make_pg_backend(url, options));
     return database(make_sqlite_backend(sqlite_path_of(url)));
 }
 
@@ -103,35 +101,52 @@ net::awaitable<void> database::run_job(std::function<void(connection&)> job)
         run_initiation{&b}, net::use_awaitable, std::move(job));
 }
 
-namespace {
-template <class F> auto blocking(database::backend& b, F f)
-{
-    if (b.on_store_thread())
-        throw std::logic_error("store: blocking call from the store thread would deadlock");
-    // Shared: the store thread may still be inside task() when get() returns here.
-    auto task = std::make_shared<std::packaged_task<std::invoke_result_t<F&>()>>(std::move(f));
-    auto result = task->get_future();
-    net::post(b.executor(), [task] { (*task)(); });
-    return result.get(); // rethrows
-}
-} // namespace
-
 void database::run_job_blocking(std::function<void(connection&)> const& job)
 {
     auto& b = checked_backend();
-    blocking(b, [&] { b.transaction(job); });
+    if (b.on_store_thread())
+        throw std::logic_error("store: blocking call from a store thread would deadlock");
+    // Shared: the store thread may still be inside set_value() when get() returns here.
+    auto finished = std::make_shared<std::promise<void>>();
+    auto result = finished->get_future();
+    auto done = [finished](std::exception_ptr e) {
+        if (e)
+            finished->set_exception(e);
+        else
+            finished->set_value();
+    };
+    b.start(job, backend::completion(std::move(done)));
+    result.get(); // rethrows
 }
 
 void database::migrate(std::vector<migration> const& migrations)
 {
     auto& b = checked_backend();
-    blocking(b, [&] { b.migrate(migrations); });
+    if (b.on_store_thread())
+        throw std::logic_error("store: blocking call from a store thread would deadlock");
+    b.migrate(migrations);
 }
 
 std::int64_t database::schema_version()
 {
     auto& b = checked_backend();
-    return blocking(b, [&] { return b.schema_version(); });
+    if (b.on_store_thread())
+        throw std::logic_error("store: blocking call from a store thread would deadlock");
+    return b.schema_version();
+}
+
+std::vector<migration> sorted_migrations(std::vector<migration> const& migrations)
+{
+    auto sorted = migrations;
+    std::sort(sorted.begin(), sorted.end(),
+              [](auto const& a, auto const& b) { return a.version < b.version; });
+    for (std::size_t i = 0; i < sorted.size(); ++i) {
+        if (sorted[i].version <= 0)
+            throw error("store: migration versions must be positive");
+        if (i > 0 && sorted[i].version == sorted[i - 1].version)
+            throw error("store: duplicate migration version " + std::to_string(sorted[i].version));
+    }
+    return sorted;
 }
 
 std::string_view database::backend_name() const

@@ -1,11 +1,13 @@
 // The SQLite backend: one connection used only by one dedicated store thread, so the
 // connection needs no locking and no blocking call ever runs on an I/O thread.
+#include "fs/private_files.hpp"
 #include "store/backend.hpp"
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <cctype>
+#include <future>
 #include <memory>
 #include <sqlite3.h>
 #include <string>
@@ -35,6 +37,22 @@ constraint_kind kind_of(int extended_code)
         return constraint_kind::check;
     default:
         return constraint_kind::other;
+    }
+}
+
+// The database file is created 0600 before SQLite opens it: SQLite gives its -wal, -shm and
+// -journal files the database file's mode, so they are 0600 too. Files left with looser modes
+// (by an older Parley, or a crash) are tightened. In-memory and temporary databases have none.
+void make_private(std::string const& path)
+{
+    if (path.empty() || path == ":memory:")
+        return;
+    try {
+        fs::create_private_file(path);
+        for (auto const* suffix : {"-wal", "-shm", "-journal"})
+            fs::tighten(path + suffix);
+    } catch (std::system_error const& e) {
+        throw error("store: cannot prepare SQLite database '" + path + "': " + e.what());
     }
 }
 
@@ -70,6 +88,7 @@ public:
     explicit sqlite_connection(std::string const& path)
     {
         int const flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+        make_private(path);
         int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
         if (rc != SQLITE_OK) {
             std::string message = "store: cannot open SQLite database '" + path +
@@ -274,13 +293,47 @@ public:
     }
 
     std::string_view name() const noexcept override { return "sqlite"; }
-    net::any_io_executor executor() override { return thread_.get_executor(); }
     bool on_store_thread() const override
     {
         return thread_.get_executor().running_in_this_thread();
     }
 
-    void transaction(std::function<void(connection&)> const& job) override
+    void start(job j, completion done) override
+    {
+        auto task = [this, j = std::move(j), done = std::move(done)]() mutable {
+            std::exception_ptr e;
+            try {
+                transaction(j);
+            } catch (...) {
+                e = std::current_exception();
+            }
+            j = nullptr; // release what the job captured here, not on the caller's thread
+            std::move(done)(e);
+        };
+        net::post(thread_.get_executor(), std::move(task));
+    }
+
+    void migrate(std::vector<migration> const& migrations) override
+    {
+        on_thread([&] { migrate_here(migrations); });
+    }
+
+    std::int64_t schema_version() override
+    {
+        return on_thread([&] { return schema_version_here(); });
+    }
+
+private:
+    template <class F> auto on_thread(F f) -> std::invoke_result_t<F&>
+    {
+        // Shared: the store thread may still be inside task() when get() returns here.
+        auto task = std::make_shared<std::packaged_task<std::invoke_result_t<F&>()>>(std::move(f));
+        auto result = task->get_future();
+        net::post(thread_.get_executor(), [task] { (*task)(); });
+        return result.get(); // rethrows
+    }
+
+    void transaction(std::function<void(connection&)> const& job)
     {
         // IMMEDIATE takes the write lock up front: a deferred transaction that later writes
         // can fail with SQLITE_BUSY without waiting for the busy timeout.
@@ -294,18 +347,9 @@ public:
         }
     }
 
-    void migrate(std::vector<migration> const& migrations) override
+    void migrate_here(std::vector<migration> const& migrations)
     {
-        auto sorted = migrations;
-        std::sort(sorted.begin(), sorted.end(),
-                  [](auto const& a, auto const& b) { return a.version < b.version; });
-        for (std::size_t i = 0; i < sorted.size(); ++i) {
-            if (sorted[i].version <= 0)
-                throw error("store: migration versions must be positive");
-            if (i > 0 && sorted[i].version == sorted[i - 1].version)
-                throw error("store: duplicate migration version " +
-                            std::to_string(sorted[i].version));
-        }
+        auto const sorted = sorted_migrations(migrations);
         ensure_migrations_table();
         for (auto const& m : sorted) {
             connection_.exec("BEGIN IMMEDIATE");
@@ -328,7 +372,7 @@ public:
         }
     }
 
-    std::int64_t schema_version() override
+    std::int64_t schema_version_here()
     {
         ensure_migrations_table();
         return connection_
@@ -336,7 +380,6 @@ public:
             .value_or(0);
     }
 
-private:
     void ensure_migrations_table()
     {
         connection_.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -363,53 +406,6 @@ std::unique_ptr<database::backend> make_sqlite_backend(std::string const& path)
     if (sqlite3_threadsafe() == 0)
         throw error("store: this SQLite library was built without thread support");
     return std::make_unique<sqlite_backend>(path);
-}
-
-std::string rewrite_placeholders(std::string_view sql)
-{
-    std::string out(sql);
-    enum class state { code, single_quoted, double_quoted, line_comment, block_comment };
-    auto st = state::code;
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        char const c = out[i];
-        char const next = i + 1 < out.size() ? out[i + 1] : '\0';
-        switch (st) {
-        case state::code:
-            if (c == '\'')
-                st = state::single_quoted;
-            else if (c == '"')
-                st = state::double_quoted;
-            else if (c == '-' && next == '-')
-                st = state::line_comment;
-            else if (c == '/' && next == '*') {
-                st = state::block_comment;
-                ++i;
-            } else if (c == '$' && std::isdigit(static_cast<unsigned char>(next)))
-                out[i] = '?'; // ?NNN: same number, same meaning, same length
-            else if (c == '?')
-                throw error("store: use $1, $2, ... placeholders, not '?': " + std::string(sql));
-            break;
-        case state::single_quoted: // '' inside a literal leaves and re-enters: still correct
-            if (c == '\'')
-                st = state::code;
-            break;
-        case state::double_quoted:
-            if (c == '"')
-                st = state::code;
-            break;
-        case state::line_comment:
-            if (c == '\n')
-                st = state::code;
-            break;
-        case state::block_comment:
-            if (c == '*' && next == '/') {
-                st = state::code;
-                ++i;
-            }
-            break;
-        }
-    }
-    return out;
 }
 
 } // namespace parley::store

@@ -112,12 +112,34 @@ bool is_blank(std::string_view s) noexcept
     return s.find_first_not_of(" \t\r\n\f\v") == std::string_view::npos;
 }
 
+namespace {
+
+// C0 and DEL are single bytes; C1 is U+0080-U+009F, in UTF-8 0xC2 followed by 0x80-0x9F.
+bool has_controls(std::string_view s, bool newline_and_tab_allowed) noexcept
+{
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        auto const c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 || c == 0x7F) {
+            if (newline_and_tab_allowed && (c == '\n' || c == '\t'))
+                continue;
+            return true;
+        }
+        if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9F)
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
 bool has_control_characters(std::string_view s) noexcept
 {
-    for (unsigned char c : s)
-        if (c < 0x20 || c == 0x7F)
-            return true;
-    return false;
+    return has_controls(s, false);
+}
+
+bool has_control_characters_in_text(std::string_view s) noexcept
+{
+    return has_controls(s, true);
 }
 
 } // namespace parley::text

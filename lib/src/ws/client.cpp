@@ -1,5 +1,6 @@
 #include "parley/ws/client.hpp"
 
+#include "http/resolve.hpp"
 #include "parley/text/utf8.hpp"
 #include "ws/codec.hpp"
 #include "ws/handshake.hpp"
@@ -106,10 +107,13 @@ net::awaitable<void> client::impl::handshake(std::string const& host, std::uint1
                                              std::string const& target,
                                              client_options const& options)
 {
-    tcp::resolver resolver(socket.get_executor());
-    auto const endpoints =
-        co_await resolver.async_resolve(host, std::to_string(port), net::use_awaitable);
-    co_await net::async_connect(socket, endpoints, net::use_awaitable);
+    // The lookup is bounded by the handshake timeout too: Asio's resolver could not be cancelled
+    // by connect()'s timer, so a stalled DNS server held the connect past it.
+    auto lookup = http::detail::resolve(host, std::to_string(port), options.handshake_timeout);
+    auto resolved = co_await std::move(lookup);
+    if (resolved.ec)
+        throw boost::system::system_error(resolved.ec, "websocket connect: resolve " + host);
+    co_await net::async_connect(socket, resolved.endpoints, net::use_awaitable);
     socket.set_option(tcp::no_delay(true));
 
     char nonce[16];

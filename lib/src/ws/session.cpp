@@ -56,6 +56,7 @@ public:
 
     bool send(frame f) override;
     void close(close_code code, std::string_view reason) override;
+    void close_at(clock::time_point when, close_code code, std::string_view reason) override;
     void flush() override;
     std::uint64_t id() const noexcept override { return id_; }
     std::string const& remote_address() const noexcept override { return remote_address_; }
@@ -102,6 +103,10 @@ private:
     bool peer_closed_ = false;
     clock::time_point last_activity_{};
     clock::time_point last_ping_{};
+    // close_at(): when, with what.
+    clock::time_point deadline_ = clock::time_point::max();
+    close_code deadline_code_ = close_code::none;
+    std::string deadline_reason_;
     net::steady_timer wake_timer_; // the parked writer waits on it
     net::steady_timer keepalive_timer_;
 };
@@ -201,6 +206,16 @@ void server_session::close(close_code code, std::string_view reason)
         if (wake)
             self->wake_timer_.cancel();
         self->keepalive_timer_.cancel();
+    });
+}
+
+void server_session::close_at(clock::time_point when, close_code code, std::string_view reason)
+{
+    net::dispatch(executor_, [self = self(), when, code, reason = std::string(reason)]() mutable {
+        self->deadline_ = when;
+        self->deadline_code_ = code;
+        self->deadline_reason_ = std::move(reason);
+        self->keepalive_timer_.cancel(); // recomputes its next wake-up
     });
 }
 
@@ -358,6 +373,10 @@ net::awaitable<void> server_session::keepalive()
                 close(close_code::going_away, "idle timeout");
                 continue;
             }
+            if (now >= deadline_) {
+                close(deadline_code_, deadline_reason_);
+                continue;
+            }
             auto ping_at = far;
             if (options_.ping_interval.count() > 0) {
                 ping_at = std::max(last_activity_, last_ping_) + options_.ping_interval;
@@ -367,7 +386,7 @@ net::awaitable<void> server_session::keepalive()
                     ping_at = now + options_.ping_interval;
                 }
             }
-            deadline = std::min(idle_at, ping_at);
+            deadline = std::min({idle_at, ping_at, deadline_});
         }
         keepalive_timer_.expires_at(deadline);
         co_await keepalive_timer_.async_wait(use_tuple);

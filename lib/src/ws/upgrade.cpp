@@ -2,6 +2,7 @@
 
 #include "parley/http/context.hpp"
 #include "parley/http/error.hpp"
+#include "parley/ws/handshake.hpp"
 #include "ws/handshake.hpp"
 
 #include <algorithm>
@@ -31,12 +32,12 @@ http::response upgrade_response(http::request const& req, session_options const&
         throw http::bad_request("Sec-WebSocket-Key must be the base64 encoding of 16 bytes");
     if (!options.allowed_origins.empty()) {
         // Browsers always send Origin; its absence means a non-browser client, which could
-        // forge it anyway.
-        if (auto const origin = req.headers.get("Origin")) {
-            auto const& allowed = options.allowed_origins;
-            if (std::find(allowed.begin(), allowed.end(), *origin) == allowed.end())
+        // forge it anyway. Every Origin line counts: a second one must not slip past.
+        auto const& allowed = options.allowed_origins;
+        for (auto const& [name, value] : req.headers)
+            if (http::iequals(name, "Origin") &&
+                std::find(allowed.begin(), allowed.end(), value) == allowed.end())
                 throw http::forbidden("origin not allowed");
-        }
     }
 
     http::response res;
@@ -63,6 +64,11 @@ http::response upgrade_response(http::request const& req, session_options const&
 } // namespace parley::ws::detail
 
 namespace parley::ws {
+
+http::response upgrade_response(http::request const& req, session_options const& options)
+{
+    return detail::upgrade_response(req, options);
+}
 
 namespace {
 

@@ -2,6 +2,7 @@
 // API, the safe changes, a table of bad inputs, throttling and production start-up.
 #include "integration/common/run_to_exit.hpp"
 #include "support/http.hpp"
+#include "support/postgres_server.hpp"
 #include "support/process.hpp"
 
 #include <boost/json.hpp>
@@ -27,6 +28,7 @@ struct auth_fixture {
     explicit auth_fixture(std::map<std::string, std::string> extra = {})
     {
         extra["PARLEY_DATA_DIR"] = dir.path();
+        extra.merge(test::database_environment("auth")); // PARLEY_TEST_BACKEND=postgres
         process = std::make_unique<test::service_process>(test::binary_path("auth"), extra);
     }
     std::uint16_t port() const { return process->port(); }
@@ -408,11 +410,22 @@ BOOST_AUTO_TEST_CASE(production_starts_with_secrets_and_has_no_default_admin_pas
             ("openssl genpkey -algorithm ed25519 -out " + key_path + " 2>/dev/null").c_str());
         BOOST_REQUIRE_EQUAL(rc, 0);
     }
+    // Without the service credential (the gateway's, which makes its X-Forwarded-For believed):
+    // refused, naming it.
+    auto refused = test::run_to_exit(test::binary_path("auth"),
+                                     {{"PARLEY_DATA_DIR", dir.path()},
+                                      {"PARLEY_ENV", "production"},
+                                      {"PARLEY_ADMIN_PASSWORD", "a-long-admin-secret"},
+                                      {"PARLEY_JWT_PRIVATE_KEY_FILE", key_path}});
+    BOOST_TEST(refused.code == 2);
+    BOOST_TEST(refused.output.find("PARLEY_SERVICE_TOKEN") != std::string::npos, refused.output);
     test::service_process p(test::binary_path("auth"),
                             {{"PARLEY_DATA_DIR", dir.path()},
                              {"PARLEY_ENV", "production"},
                              {"PARLEY_ADMIN_PASSWORD", "a-long-admin-secret"},
-                             {"PARLEY_JWT_PRIVATE_KEY_FILE", key_path}});
+                             {"PARLEY_JWT_PRIVATE_KEY_FILE", key_path},
+                             // for GET /internal/revocations
+                             {"PARLEY_SERVICE_TOKEN", "a-long-service-credential"}});
     BOOST_TEST(
         http_call(p.port(), "POST", "/login", R"({"username":"admin","password":"admin123"})")
             .status == 401u);

@@ -65,6 +65,25 @@ BOOST_AUTO_TEST_CASE(client_addresses)
     BOOST_TEST(client_address(req, true) == "203.0.113.9"); // the entry our proxy appended
     req.headers.erase("X-Forwarded-For");
     BOOST_TEST(client_address(req, true) == "10.0.0.2");
+    // An IPv6 peer is recorded without brackets: its port is not part of the address.
+    req.remote_address = "2001:db8::5:40000";
+    BOOST_TEST(client_address(req, false) == "2001:db8::5");
+}
+
+BOOST_AUTO_TEST_CASE(forwarded_for_is_believed_with_the_service_credential_only)
+{
+    forwarded_for_trust const trust{.always = false, .service_token = "the-service-credential"};
+    http::request req;
+    req.remote_address = "10.0.0.2:40000";
+    req.headers.set("X-Forwarded-For", "203.0.113.9");
+    BOOST_TEST(client_address(req, trust) == "10.0.0.2"); // no credential
+    req.headers.set("X-Parley-Service-Token", "the-service-credentiaL");
+    BOOST_TEST(client_address(req, trust) == "10.0.0.2"); // a wrong one
+    req.headers.set("X-Parley-Service-Token", "the-service-credential");
+    BOOST_TEST(client_address(req, trust) == "203.0.113.9");
+    req.headers.erase("X-Parley-Service-Token");
+    BOOST_TEST(client_address(req, forwarded_for_trust{.always = true}) == "203.0.113.9");
+    BOOST_TEST(client_address(req, forwarded_for_trust{}) == "10.0.0.2");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -7,6 +7,7 @@
 #include "parley/net.hpp"
 #include "parley/ws/client.hpp"
 #include "support/http.hpp"
+#include "support/postgres_server.hpp"
 #include "support/process.hpp"
 #include "support/run.hpp"
 
@@ -42,7 +43,7 @@ struct chat_server {
         // A crashed server (or one that exits badly, e.g. a sanitizer report) explains itself.
         int status = -1;
         try {
-            status = process.running() ? process.stop() : -1;
+            status = process.stop(); // the exit status also when a test stopped it already
         } catch (std::exception const&) {
         }
         if (status != 0) {
@@ -58,7 +59,9 @@ struct chat_server {
             {"PARLEY_DATA_DIR", dir.path()},
             {"PARLEY_JWT_PUBLIC_KEY_FILE", public_key_file},
             {"PARLEY_USER_URL", "http://127.0.0.1:9"}, // no user service: flushes fail quietly
+            {"PARLEY_AUTH_URL", "http://127.0.0.1:9"}, // no auth: no revocations (polls fail)
         };
+        env.merge(test::database_environment("chat")); // PARLEY_TEST_BACKEND=postgres
         for (auto& [k, v] : extra)
             env[k] = v;
         return env;

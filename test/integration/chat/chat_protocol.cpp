@@ -469,7 +469,9 @@ BOOST_AUTO_TEST_CASE(message_reaches_every_member_once_and_no_one_else)
 BOOST_AUTO_TEST_CASE(messages_arrive_in_contiguous_seq_order)
 {
     chat_server srv(env{{"PARLEY_CHAT_MESSAGES_PER_SECOND", "100000"},
-                        {"PARLEY_CHAT_MESSAGE_BURST", "100000"}});
+                        {"PARLEY_CHAT_MESSAGE_BURST", "100000"},
+                        {"PARLEY_CHAT_FRAMES_PER_SECOND", "100000"},
+                        {"PARLEY_CHAT_FRAME_BURST", "100000"}});
     auto seqs = test::run_coro([&] {
         return seqs_in_order(srv.port(), srv.token(1, "s"), srv.token(2, "r"), general, 200);
     });
@@ -567,6 +569,8 @@ BOOST_AUTO_TEST_CASE(a_slow_consumer_is_cut_off_with_4008_while_the_others_keep_
     chat_server srv(env{{"PARLEY_WS_MAX_QUEUED_BYTES", "256KiB"},
                         {"PARLEY_CHAT_MESSAGES_PER_SECOND", "100000"},
                         {"PARLEY_CHAT_MESSAGE_BURST", "100000"},
+                        {"PARLEY_CHAT_FRAMES_PER_SECOND", "100000"},
+                        {"PARLEY_CHAT_FRAME_BURST", "100000"},
                         // the cut-off client reads only at the end: let it find the close frame
                         {"PARLEY_WS_CLOSE_TIMEOUT", "120s"}});
     constexpr int n = 4000; // 12 MB: more than the kernel's socket buffers and the queue hold
@@ -606,7 +610,7 @@ BOOST_AUTO_TEST_CASE(recoverable_mistakes_get_error_frames_and_the_connection_st
         R"({"type":"typing","room_id":1})",
         R"({"type":"typing","room_id":7,"is_typing":true})",
         R"({"type":"leave","room_id":7})",
-        R"({"type":"auth","token":"x"})",
+        R"({"type":"auth","token":"x"})", // a re-authentication with a bad token
     };
     auto answers =
         test::run_coro([&] { return recoverable_errors(srv.port(), srv.token(1, "u"), frames); });
@@ -619,7 +623,7 @@ BOOST_AUTO_TEST_CASE(recoverable_mistakes_get_error_frames_and_the_connection_st
                                       "bad_request", "bad_request", "bad_request", "not_found",
                                       "bad_request", "bad_request", "bad_request", "bad_request",
                                       "bad_request", "bad_request", "bad_request", "not_joined",
-                                      "bad_request", "not_joined",  "not_joined",  "bad_request"};
+                                      "bad_request", "not_joined",  "not_joined",  "unauthorized"};
     BOOST_TEST(codes == expected, boost::test_tools::per_element());
     BOOST_TEST(srv.get("/rooms/1/messages").json().as_array().empty()); // nothing was stored
 }

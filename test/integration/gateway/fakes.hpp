@@ -63,13 +63,43 @@ inline net::awaitable<http::response> fixed(boost::json::value body, http::reque
 }
 
 // The fake chat's WebSocket: greets, echoes with a prefix, closes with the code asked for
-// ("close:4001"), and records how the gateway's side ended.
+// ("close:4001"), sends a burst of messages at once ("burst:10000", see burst_message) or
+// floods until closed ("flood", 64 KiB messages, total in ws_record::flooded_bytes), and records
+// how the gateway's side ended.
 struct ws_record {
     std::mutex mutex;
     std::vector<int> closes;
     std::vector<std::string> origins;
+    std::vector<std::string> forwarded_for; // X-Forwarded-For of each upgrade
+    std::vector<std::string> request_ids;   // X-Request-ID of each upgrade
     std::vector<std::string> received;
+    std::atomic<std::uint64_t> flooded_bytes{0};
 };
+
+// Message i of a burst: every 100th is 60 KiB, every 1000th 100 KiB (a 64-bit length), the
+// others 5 to 54 bytes.
+inline std::string burst_message(int i)
+{
+    auto const size = i % 1000 == 999 ? 100 * 1024 : i % 100 == 99 ? 60 * 1024 : i % 50;
+    return "b" + std::to_string(i) + ":" + std::string(size, static_cast<char>('a' + i % 26));
+}
+
+// Keeps up to 8 MiB queued until the session is closed or 1 GiB went out.
+inline net::awaitable<void> flood(std::shared_ptr<ws::session> s, std::shared_ptr<ws_record> r)
+{
+    auto const chunk = ws::frame::text(std::string(64 * 1024, 'f'));
+    net::steady_timer pause(co_await net::this_coro::executor);
+    for (std::uint64_t sent = 0; sent < (1ull << 30);) {
+        while (s->queued_bytes() < 8 * 1024 * 1024) {
+            if (!s->send(chunk))
+                co_return;
+            sent += 64 * 1024;
+            r->flooded_bytes += 64 * 1024;
+        }
+        pause.expires_after(std::chrono::milliseconds(2));
+        co_await pause.async_wait(use_tuple);
+    }
+}
 
 class echo_ws : public ws::handler {
 public:
@@ -85,10 +115,18 @@ public:
             std::lock_guard lock(record_->mutex);
             record_->received.emplace_back(text);
         }
-        if (text.rfind("close:", 0) == 0)
+        if (text.rfind("close:", 0) == 0) {
             s.close(static_cast<ws::close_code>(std::stoi(std::string(text.substr(6)))),
                     "asked to");
-        else
+        } else if (text.rfind("burst:", 0) == 0) {
+            auto const n = std::stoi(std::string(text.substr(6)));
+            for (int i = 0; i < n; ++i)
+                s.send(ws::frame::text(burst_message(i)));
+        } else if (text == "flood") {
+            auto ex = co_await net::this_coro::executor;
+            auto flooding = flood(s.shared_from_this(), record_);
+            net::co_spawn(ex, std::move(flooding), net::detached);
+        } else
             s.send(ws::frame::text("echo:" + std::string(text)));
         co_return;
     }
@@ -106,9 +144,9 @@ private:
 class fake_service {
 public:
     explicit fake_service(std::string name, std::shared_ptr<ws_record> ws = nullptr,
-                          boost::json::value stats = nullptr)
+                          boost::json::value stats = nullptr, ws::session_options ws_options = {})
         : server_(
-              [name, ws, stats](http::server& s) {
+              [name, ws, stats, ws_options](http::server& s) {
                   expose_instance(s, name + "-service");
                   auto answer = [name](http::request_context& ctx) { return echo(name, ctx); };
                   auto health = [name](http::request_context& ctx) { return healthy(name, ctx); };
@@ -126,11 +164,13 @@ public:
                       auto accept =
                           [ws](http::request_context& ctx) -> std::shared_ptr<ws::handler> {
                           std::lock_guard lock(ws->mutex);
-                          ws->origins.emplace_back(
-                              ctx.request().headers.get("Origin").value_or(""));
+                          auto const& h = ctx.request().headers;
+                          ws->origins.emplace_back(h.get("Origin").value_or(""));
+                          ws->forwarded_for.emplace_back(h.get("X-Forwarded-For").value_or(""));
+                          ws->request_ids.emplace_back(h.get("X-Request-ID").value_or(""));
                           return std::make_shared<echo_ws>(ws);
                       };
-                      s.routes().upgrade("/ws", ws::endpoint(accept));
+                      s.routes().upgrade("/ws", ws::endpoint(accept, ws_options));
                   }
               },
               {},

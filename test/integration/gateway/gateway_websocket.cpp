@@ -139,4 +139,30 @@ BOOST_AUTO_TEST_CASE(forbidden_origins_are_refused_when_configured)
     BOOST_TEST(status == 403u);
 }
 
+// Issue 13 item 13: without origins of its own the gateway answers chat's refusal with 403
+// before any upgrade (it used to upgrade, then close with 1008).
+BOOST_AUTO_TEST_CASE(origins_refused_by_chat_get_403_before_any_upgrade)
+{
+    auto record = std::make_shared<ws_record>();
+    ws::session_options chat_options;
+    chat_options.allowed_origins = {"http://localhost:8080"};
+    fake_service auth{"auth"}, user{"user"}, chat{"chat", record, nullptr, chat_options};
+    gateway_under_test gw{auth.address(), user.address(), chat.address()};
+    unsigned status = 0;
+    std::string allowed;
+    run_coro([&]() -> net::awaitable<void> {
+        try {
+            co_await connect(gw.port(), "http://evil.example");
+        } catch (ws::handshake_error const& e) {
+            status = e.status();
+        }
+        auto c = co_await connect(gw.port());
+        auto hello = co_await c.read();
+        allowed = hello.value_or("<none>");
+        co_await c.close();
+    });
+    BOOST_TEST(status == 403u);
+    BOOST_TEST(allowed == R"({"type":"hello"})");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

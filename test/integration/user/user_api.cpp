@@ -2,6 +2,7 @@
 // directory (shared development keys), so tokens from auth are checked by user locally.
 #include "integration/common/run_to_exit.hpp"
 #include "support/http.hpp"
+#include "support/postgres_server.hpp"
 #include "support/process.hpp"
 
 #include <boost/json.hpp>
@@ -22,7 +23,11 @@ constexpr char const* dev_credential = "parley-development-service-token";
 struct services {
     services()
     {
-        std::map<std::string, std::string> env{{"PARLEY_DATA_DIR", dir.path()}};
+        // No auth service: revocation polls fail quietly (and reach no one else's auth).
+        std::map<std::string, std::string> env{{"PARLEY_DATA_DIR", dir.path()},
+                                               {"PARLEY_AUTH_URL", "http://127.0.0.1:9"}};
+        env.merge(test::database_environment("auth")); // PARLEY_TEST_BACKEND=postgres
+        env.merge(test::database_environment("user"));
         auth = std::make_unique<test::service_process>(test::binary_path("auth"), env);
         user = std::make_unique<test::service_process>(test::binary_path("user"), env);
     }
@@ -182,6 +187,31 @@ BOOST_AUTO_TEST_CASE(bad_profile_inputs_get_4xx_json_and_change_nothing)
     BOOST_TEST(s.get("/profiles/0").status == 400u);
     BOOST_TEST(s.get("/profiles/abc").status == 404u);
     BOOST_TEST(s.get("/profiles").json().as_array().size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(bio_with_control_characters_gets_400_and_is_not_stored)
+{
+    services s;
+    auto [ann, ann_id] = s.account("ann");
+    BOOST_REQUIRE_EQUAL(s.put(ann_id, R"({"bio":"original"})", ann).status, 200u);
+    for (auto const& bio :
+         {std::string("nul\0inside", 10), std::string("\0", 1), std::string("escape \x1b[2J"),
+          std::string("cr\rlf"), std::string("del\x7f"), std::string("c1 \xC2\x85")}) {
+        auto r = s.put(ann_id, bj::serialize(bj::object{{"bio", bio}}), ann);
+        BOOST_TEST_CONTEXT(bj::serialize(bj::string(bio)))
+        {
+            BOOST_TEST(r.status == 400u, r.body);
+            if (r.status == 400u)
+                BOOST_TEST(error_of(r).find("control characters") != std::string::npos, r.body);
+        }
+    }
+    BOOST_TEST(s.get("/profiles/" + std::to_string(ann_id)).json().at("bio").as_string() ==
+               "original");
+    // A bio may span lines (and hold tabs).
+    auto r = s.put(ann_id, bj::serialize(bj::object{{"bio", "line one\n\tline two"}}), ann);
+    BOOST_TEST(r.status == 200u, r.body);
+    BOOST_TEST(s.get("/profiles/" + std::to_string(ann_id)).json().at("bio").as_string() ==
+               "line one\n\tline two");
 }
 
 BOOST_AUTO_TEST_CASE(stats_need_the_service_credential)

@@ -133,6 +133,36 @@ BOOST_AUTO_TEST_CASE(duration_units_and_bare_seconds)
     BOOST_TEST(message.find(R"(PARLEY_IDLE="-1s": expected a duration)") == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(durations_past_a_year_are_config_errors_naming_the_variable)
+{
+    // A year is the most any setting needs; more would overflow the clock once added to now().
+    BOOST_TEST(with("D", "8760h").duration({"D"}, 0ms).count() == 365LL * 24 * 3'600'000);
+    BOOST_TEST(with("D", "31536000").duration({"D"}, 0ms).count() == 31'536'000'000LL);
+    for (auto bad : {"9223372036854775807ms", "9223372036854775s", "8761h", "31536001", "525601m",
+                     "31536000001ms"})
+        BOOST_CHECK_THROW(with("D", bad).duration({"D"}, 0ms), config_error);
+    auto const message = error_of([] {
+        with("PARLEY_IDLE_TIMEOUT", "9223372036854775807ms").duration({"PARLEY_IDLE_TIMEOUT"}, 0ms);
+    });
+    BOOST_TEST(message.find(R"(PARLEY_IDLE_TIMEOUT="9223372036854775807ms": expected)") == 0u,
+               message);
+    BOOST_TEST(message.find("at most 1 year") != std::string::npos, message);
+}
+
+BOOST_AUTO_TEST_CASE(sizes_past_a_tebibyte_and_integers_past_their_range_are_config_errors)
+{
+    BOOST_TEST(with("S", "1024GiB").bytes({"S"}, 0) == std::size_t{1} << 40);
+    for (auto bad : {"1025GiB", "18446744073709551615", "17179869184GiB", "18446744073709551616"})
+        BOOST_CHECK_THROW(with("S", bad).bytes({"S"}, 0), config_error);
+    auto const message = error_of([] { with("PARLEY_S", "2000GiB").bytes({"PARLEY_S"}, 0); });
+    BOOST_TEST(message.find(R"(PARLEY_S="2000GiB": expected)") == 0u, message);
+    for (auto bad : {"9223372036854775808", "-9223372036854775809", "99999999999999999999", "11"})
+        BOOST_CHECK_THROW(with("I", bad).integer({"I"}, 0, 0, 10), config_error);
+    BOOST_TEST(with("I", "9223372036854775807")
+                   .integer({"I"}, 0, 0, std::numeric_limits<std::int64_t>::max()) ==
+               std::numeric_limits<std::int64_t>::max());
+}
+
 BOOST_AUTO_TEST_CASE(bytes_binary_units_and_plain_bytes)
 {
     BOOST_TEST(with("S", "512").bytes({"S"}, 0) == 512u);

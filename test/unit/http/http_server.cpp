@@ -196,6 +196,94 @@ BOOST_AUTO_TEST_CASE(oversized_headers_return_431)
     BOOST_TEST(error_of(r) == "Request headers too large");
 }
 
+BOOST_AUTO_TEST_CASE(headers_past_8_kib_get_431_however_many_lines_they_take)
+{
+    running_server srv(routes);
+    test::header_list many;
+    for (int i = 0; i < 100; ++i) // 100 lines of ~100 bytes: 10 KiB, well past the 8 KiB limit
+        many.emplace_back("X-Pad-" + std::to_string(i), std::string(90, 'b'));
+    auto r = http_call(srv.port(), "GET", "/rooms/1", {}, many);
+    BOOST_TEST(r.status == 431u);
+    test::header_list fits;
+    for (int i = 0; i < 70; ++i) // ~7 KiB
+        fits.emplace_back("X-Pad-" + std::to_string(i), std::string(90, 'b'));
+    BOOST_TEST(http_call(srv.port(), "GET", "/rooms/1", {}, fits).status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(a_silent_new_connection_is_closed_after_the_request_timeout_not_the_idle_one)
+{
+    server_options o;
+    o.request_timeout = std::chrono::milliseconds(300);
+    o.idle_timeout = std::chrono::seconds(30);
+    running_server srv(routes, o);
+    net::io_context io;
+    net::ip::tcp::socket socket(io);
+    socket.connect({net::ip::make_address("127.0.0.1"), srv.port()});
+    auto const started = std::chrono::steady_clock::now();
+    char byte;
+    boost::system::error_code ec;
+    socket.read_some(net::buffer(&byte, 1), ec); // blocks until the server closes
+    BOOST_TEST((ec == net::error::eof || ec == net::error::connection_reset));
+    BOOST_TEST((std::chrono::steady_clock::now() - started < std::chrono::seconds(5)));
+}
+
+BOOST_AUTO_TEST_CASE(connections_past_the_limits_get_503_and_are_closed)
+{
+    server_options o;
+    o.max_connections = 3;
+    o.max_connections_per_address = 2;
+    running_server srv(routes, o);
+    net::io_context io;
+    auto open = [&](char const* from) {
+        auto s = std::make_unique<net::ip::tcp::socket>(io);
+        s->open(net::ip::tcp::v4());
+        s->bind({net::ip::make_address(from), 0});
+        s->connect({net::ip::make_address("127.0.0.1"), srv.port()});
+        return s;
+    };
+    auto answer_of = [](net::ip::tcp::socket& s) {
+        std::string out(512, '\0');
+        boost::system::error_code ec;
+        auto n = s.read_some(net::buffer(out), ec);
+        out.resize(ec ? 0 : n);
+        return out;
+    };
+    auto a1 = open("127.0.0.2");
+    auto a2 = open("127.0.0.2");
+    auto a3 = open("127.0.0.2"); // a third from one address
+    BOOST_TEST(answer_of(*a3).starts_with("HTTP/1.1 503"));
+    auto b1 = open("127.0.0.3");
+    auto b2 = open("127.0.0.3"); // the fourth in all
+    BOOST_TEST(answer_of(*b2).find("Too many connections") != std::string::npos);
+    // The admitted ones are served, and a closed one frees its place.
+    net::write(*a1, net::buffer(std::string("GET /rooms/1 HTTP/1.1\r\nHost: x\r\n\r\n")));
+    BOOST_TEST(answer_of(*a1).starts_with("HTTP/1.1 200"));
+    a2.reset();
+    for (int i = 0; i < 200 && srv.server().open_connections() > 2; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    auto a4 = open("127.0.0.2");
+    net::write(*a4, net::buffer(std::string("GET /rooms/2 HTTP/1.1\r\nHost: x\r\n\r\n")));
+    BOOST_TEST(answer_of(*a4).starts_with("HTTP/1.1 200"));
+}
+
+BOOST_AUTO_TEST_CASE(made_up_methods_do_not_grow_the_metrics)
+{
+    server_options o;
+    o.name = "metrics-methods";
+    running_server srv(routes, o);
+    for (int i = 0; i < 50; ++i)
+        raw_exchange(srv.port(), "BREW" + std::to_string(i) + " /nowhere-" + std::to_string(i) +
+                                     " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    auto m = http_call(srv.port(), "GET", "/metrics").body;
+    BOOST_TEST(m.find("BREW") == std::string::npos);
+    BOOST_TEST(m.find("nowhere") == std::string::npos);
+    BOOST_TEST(
+        m.find(
+            R"(parley_http_requests_total{method="other",route="unmatched",service="metrics-methods",status="404"} 50)") !=
+            std::string::npos,
+        m);
+}
+
 BOOST_AUTO_TEST_CASE(malformed_request_returns_400_json)
 {
     running_server srv(routes);

@@ -1,5 +1,6 @@
 #include "parley/store/batcher.hpp"
 #include "support/run.hpp"
+#include "unit/store/backends.hpp"
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -11,12 +12,14 @@
 
 using namespace parley;
 using store::connection;
+using test::all_backends;
+using test::backend;
 
 namespace {
 
-store::database counter_db()
+store::database counter_db(backend kind)
 {
-    auto db = store::database::open("sqlite::memory:");
+    auto db = test::fresh_database(kind);
     db.migrate({{1, "CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
                     "INSERT INTO counter (id, n) VALUES (1, 0);"
                     "CREATE TABLE items (seq INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)"}});
@@ -55,9 +58,9 @@ net::awaitable<std::int64_t> submit_one(std::shared_ptr<number_batcher> b, std::
 
 BOOST_AUTO_TEST_SUITE(store_batcher)
 
-BOOST_AUTO_TEST_CASE(concurrent_submitters_share_transactions_and_get_their_own_results)
+PARLEY_STORE_TEST_CASE(concurrent_submitters_share_transactions_and_get_their_own_results)
 {
-    auto db = counter_db();
+    auto db = counter_db(kind);
     net::thread_pool pool(2);
     std::vector<std::int64_t> committed_order;
     auto committed = [&](std::span<std::string>, std::span<std::int64_t> results) {
@@ -90,9 +93,9 @@ BOOST_AUTO_TEST_CASE(concurrent_submitters_share_transactions_and_get_their_own_
     pool.join();
 }
 
-BOOST_AUTO_TEST_CASE(a_retried_item_gets_its_first_result)
+PARLEY_STORE_TEST_CASE(a_retried_item_gets_its_first_result)
 {
-    auto db = counter_db();
+    auto db = counter_db(kind);
     auto b = number_batcher::create(db, net::system_executor(), number_items);
     auto first = test::run_coro([&] { return submit_one(b, "x"); });
     auto again = test::run_coro([&] { return submit_one(b, "x"); });
@@ -102,9 +105,9 @@ BOOST_AUTO_TEST_CASE(a_retried_item_gets_its_first_result)
     BOOST_TEST(other == 2);
 }
 
-BOOST_AUTO_TEST_CASE(a_failing_batch_rolls_back_and_reaches_its_submitters)
+PARLEY_STORE_TEST_CASE(a_failing_batch_rolls_back_and_reaches_its_submitters)
 {
-    auto db = counter_db();
+    auto db = counter_db(kind);
     auto b = number_batcher::create(db, net::system_executor(), number_items);
     BOOST_CHECK_THROW(test::run_coro([&] { return submit_one(b, "fail"); }), std::runtime_error);
     // Nothing of the failed batch stayed; the batcher keeps working.

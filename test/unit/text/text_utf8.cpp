@@ -62,6 +62,19 @@ BOOST_AUTO_TEST_CASE(blank_and_control_characters)
     BOOST_TEST(text::has_control_characters("a\x7F"));
     BOOST_TEST(text::has_control_characters("tab\t"));
     BOOST_TEST(!text::has_control_characters("caf\xC3\xA9"));
+    BOOST_TEST(text::has_control_characters("c1 \xC2\x85")); // U+0085 NEXT LINE
+    BOOST_TEST(text::has_control_characters("c1 \xC2\x9B")); // U+009B CSI
+    BOOST_TEST(!text::has_control_characters("\xC2\xA0"));   // U+00A0 is printable
+}
+
+BOOST_AUTO_TEST_CASE(control_characters_in_text_allow_newline_and_tab_only)
+{
+    BOOST_TEST(!text::has_control_characters_in_text("two\nlines\tand a tab"));
+    for (auto const& bad :
+         {std::string("nul\0", 4), std::string("cr\r"), std::string("esc\x1b["),
+          std::string("del\x7f"), std::string("\xC2\x80"), std::string("\xC2\x9F")})
+        BOOST_TEST(text::has_control_characters_in_text(bad));
+    BOOST_TEST(!text::has_control_characters_in_text("\xC2\xA0 \xE2\x80\x94 caf\xC3\xA9"));
 }
 
 BOOST_AUTO_TEST_CASE(utf8_lengths)

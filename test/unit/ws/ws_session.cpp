@@ -487,6 +487,9 @@ BOOST_AUTO_TEST_CASE(upgrade_response_validates_the_request)
     BOOST_TEST(status_of(r, origins) == 403u);
     r.headers.set("Origin", "https://chat.example");
     BOOST_TEST(status_of(r, origins) == 101u);
+    // A second Origin line is checked too, whatever the order.
+    r.headers.add("Origin", "https://evil.example");
+    BOOST_TEST(status_of(r, origins) == 403u);
 }
 
 BOOST_AUTO_TEST_CASE(subprotocol_is_the_servers_first_choice_among_those_offered)
