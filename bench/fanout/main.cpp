@@ -181,7 +181,7 @@ struct bench {
         auto& c = clients[i];
         while (auto msg = co_await c.ws->read()) {
             std::string_view text = *msg;
-            if (text.starts_with(R"({"type":"new_message")")) {
+            if (text.find(R"("type":"new_message")") != std::string_view::npos) {
                 auto seq = scan_int(text, R"("seq":)");
                 auto sent_at = scan_int(text, R"("content":"t=)");
                 if (seq) {

@@ -74,6 +74,11 @@ public:
     net::awaitable<void> close(ws::close_code code = close_code::normal,
                                std::string_view reason = {});
 
+    // Drops the connection at once, without a close frame (what the server sees when a network
+    // fails): a read() in progress returns nothing, a send in progress throws. For the bench's
+    // reconnect storm and for tests of abrupt disconnects.
+    void abort() noexcept;
+
     // The code of the server's close frame (none if the connection dropped without one).
     ws::close_code close_code() const noexcept;
     std::string const& close_reason() const noexcept;

@@ -406,6 +406,11 @@ net::awaitable<void> client::close(ws::close_code code, std::string_view reason)
     d.shut();
 }
 
+void client::abort() noexcept
+{
+    impl_->shut();
+}
+
 ws::close_code client::close_code() const noexcept
 {
     return impl_->code;

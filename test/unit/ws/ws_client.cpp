@@ -147,6 +147,58 @@ net::awaitable<void> silent_server(tcp::acceptor& acceptor)
     co_await t.async_wait(use_tuple); // holds the connection open, answering nothing
 }
 
+// Reads until the client's end of stream and reports whether a close frame came before it.
+net::awaitable<void> end_of_stream_server(tcp::acceptor& acceptor, bool& saw_close_frame,
+                                          bool& saw_end)
+{
+    auto c = co_await accept_upgrade(acceptor);
+    ws::detail::frame_parser parser(ws::detail::role::server, 1024);
+    for (;;) {
+        char chunk[512];
+        auto const [ec, n] = co_await c.socket.async_read_some(net::buffer(chunk), use_tuple);
+        if (ec) {
+            saw_end = ec == net::error::eof || ec == net::error::connection_reset;
+            co_return;
+        }
+        std::size_t used = 0;
+        if (parser.parse(std::string_view(chunk, n), used) == parse_event::close)
+            saw_close_frame = true;
+    }
+}
+
+net::awaitable<void> read_while_aborted(ws::client& c, bool& read_ended)
+{
+    read_ended = !(co_await c.read()).has_value();
+}
+
+net::awaitable<void> abort_soon(ws::client& c)
+{
+    net::steady_timer t(co_await net::this_coro::executor);
+    t.expires_after(std::chrono::milliseconds(50));
+    co_await t.async_wait(use_tuple);
+    c.abort();
+}
+
+net::awaitable<void> expect_abort_ends_read(std::uint16_t port)
+{
+    auto c = co_await connect(port);
+    bool read_ended = false;
+    using namespace net::experimental::awaitable_operators;
+    co_await (read_while_aborted(c, read_ended) && abort_soon(c));
+    BOOST_TEST(read_ended);
+    BOOST_TEST((c.close_code() == ws::close_code::none));
+    BOOST_TEST(!(co_await c.read()).has_value()); // stays ended
+    BOOST_CHECK_THROW(co_await c.send_text("after abort"), boost::system::system_error);
+}
+
+net::awaitable<void> abort_scenario(bool& saw_close_frame, bool& saw_end)
+{
+    auto acceptor = local_acceptor(co_await net::this_coro::executor);
+    using namespace net::experimental::awaitable_operators;
+    co_await (end_of_stream_server(acceptor, saw_close_frame, saw_end) &&
+              expect_abort_ends_read(acceptor.local_endpoint().port()));
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(ws_client)
@@ -257,6 +309,14 @@ BOOST_AUTO_TEST_CASE(dropped_connection_ends_reads_without_a_close_code)
         co_await (dropping_server(acceptor) &&
                   expect_message_then_drop(acceptor.local_endpoint().port()));
     });
+}
+
+BOOST_AUTO_TEST_CASE(abort_ends_a_pending_read_without_a_close_frame)
+{
+    bool saw_close_frame = false, saw_end = false;
+    run_coro([&] { return abort_scenario(saw_close_frame, saw_end); });
+    BOOST_TEST(saw_end);
+    BOOST_TEST(!saw_close_frame);
 }
 
 BOOST_AUTO_TEST_CASE(client_answers_pings)
