@@ -1163,9 +1163,9 @@ bj::object engine::result() const
                 peak_front += static_cast<double>(peak_.at(w).hwm_kb);
         }
         auto const clients = static_cast<double>(clients_.size());
-        r["memory"] = bj::object{{"peak_rss_bytes_per_client_all", peak_all * 1024 / clients},
-                                 {"peak_rss_bytes_per_client_websocket_servers",
-                                  peak_front * 1024 / clients}};
+        r["memory"] = bj::object{
+            {"peak_rss_bytes_per_client_all", peak_all * 1024 / clients},
+            {"peak_rss_bytes_per_client_websocket_servers", peak_front * 1024 / clients}};
         bj::object cpu;
         cpu["all_s"] = all;
         cpu["all_us_per_delivery"] = all * 1e6 / delivered;

@@ -360,8 +360,8 @@ void print_table(std::ostream& out, std::vector<bj::object> const& results)
             {str(r, "labels", "scenario"), server_of(r), str(r, "labels", "path"),
              str(r, "labels", "replicas"), str(r, "labels", "store"),
              thousands(num(r, "config.clients")), fmt(num(r, "storm.back_s"), 2),
-             fmt(num(r, "storm.caught_up_s"), 2), thousands(num(r, "storm.resent")),
-             lost_cell(r), thousands(num(r, "counts.duplicated")),
+             fmt(num(r, "storm.caught_up_s"), 2), thousands(num(r, "storm.resent")), lost_cell(r),
+             thousands(num(r, "counts.duplicated")),
              r.contains("ok") && r.at("ok").is_bool() && r.at("ok").as_bool() ? "yes" : "NO"});
     }
     // Memory per connection.

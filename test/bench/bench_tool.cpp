@@ -27,7 +27,7 @@ BOOST_AUTO_TEST_CASE(zipf_rooms_are_a_few_big_and_many_small)
     BOOST_TEST(std::accumulate(sizes.begin(), sizes.end(), 0) == 5000);
     BOOST_TEST(std::is_sorted(sizes.rbegin(), sizes.rend()));
     BOOST_TEST(sizes.back() >= 1);
-    BOOST_TEST(sizes.front() > 600); // 1 + 4500 / H(500) = 663
+    BOOST_TEST(sizes.front() > 600);          // 1 + 4500 / H(500) = 663
     BOOST_TEST(sizes[1] * 2 <= sizes[0] + 4); // the second room about half the first
 }
 

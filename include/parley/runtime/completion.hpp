@@ -17,12 +17,12 @@
 
 #include "parley/net.hpp"
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
-#include <atomic>
 #include <memory>
 #include <thread>
 #include <utility>
