@@ -21,7 +21,7 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libboost-json1.81.0 libboost-url1.81.0 libboost-context1.81.0 libssl3 libsqlite3-0 \
-      libargon2-1 libpq5 \
+      libargon2-1 libpq5 libhiredis0.14 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /usr/local/bin/
 COPY assets/ /usr/share/parley/assets/

@@ -83,8 +83,9 @@ test('the users table is paged and searchable', async () => {
   const rows = page.locator('#user-table tbody tr');
   const where = page.locator('#user-pager .where');
   const total = 2 + crowd.length; // admin, carl, the crowd
-  assert.equal(await rows.count(), 25);
+  // The table is filled when the pager says so (a loading row before that).
   await page.locator('#user-pager .where', { hasText: `1-25 of ${total}, page 1 of 3` }).waitFor();
+  assert.equal(await rows.count(), 25);
   assert.equal(await page.locator('#user-pager .prev').isDisabled(), true);
   await page.locator('#user-pager .next').click();
   await page.locator('#user-pager .where', { hasText: `26-50 of ${total}, page 2 of 3` }).waitFor();

@@ -19,7 +19,6 @@
 #include "parley/config/config.hpp"
 #include "parley/http/context.hpp"
 
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,9 +29,6 @@ namespace parley::auth {
 inline constexpr std::string_view service_token_header = "X-Parley-Service-Token";
 // The development default of PARLEY_SERVICE_TOKEN (refused in production).
 inline constexpr std::string_view dev_service_token = "parley-development-service-token";
-
-// PARLEY_DATA_DIR, default "var".
-std::filesystem::path data_dir_from_config(config const& cfg);
 
 // The signing key (auth only). Throws config_error (or key_error for an unreadable key).
 token_signer signer_from_config(config const& cfg);

@@ -58,6 +58,9 @@ public:
 
     // PARLEY_ENV: "development" (default) or "production".
     bool production() const;
+    // PARLEY_DATA_DIR (default "var"): where a service keeps its SQLite database and, in
+    // development, its generated keys.
+    std::string data_dir() const;
 
 private:
     std::optional<std::pair<std::string_view, std::string>> lookup(names n) const;

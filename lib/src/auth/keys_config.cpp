@@ -2,6 +2,7 @@
 
 #include "parley/log/log.hpp"
 
+#include <filesystem>
 #include <mutex>
 #include <openssl/crypto.h>
 #include <optional>
@@ -50,7 +51,7 @@ std::vector<std::string> pem_blocks(std::string_view text)
 
 key_pair dev_keys(config const& cfg, std::string_view purpose)
 {
-    auto dir = data_dir_from_config(cfg) / "keys";
+    auto dir = std::filesystem::path(cfg.data_dir()) / "keys";
     auto keys = load_or_create_dev_keys(dir);
     static std::once_flag warned;
     std::call_once(warned, [&] {
@@ -62,11 +63,6 @@ key_pair dev_keys(config const& cfg, std::string_view purpose)
 }
 
 } // namespace
-
-std::filesystem::path data_dir_from_config(config const& cfg)
-{
-    return cfg.string({"PARLEY_DATA_DIR"}, "var");
-}
 
 token_signer signer_from_config(config const& cfg)
 {

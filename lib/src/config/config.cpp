@@ -247,6 +247,11 @@ std::size_t config::bytes(names n, std::size_t fallback) const
     return static_cast<std::size_t>(*number * factor);
 }
 
+std::string config::data_dir() const
+{
+    return string({"PARLEY_DATA_DIR"}, "var");
+}
+
 bool config::production() const
 {
     auto v = lookup({"PARLEY_ENV"});

@@ -1,10 +1,10 @@
 #include "parley/store/from_config.hpp"
 
-#include "parley/auth/keys_config.hpp"
 #include "store/pg_url.hpp"
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 
 namespace parley::store {
 
@@ -15,7 +15,7 @@ std::string database_url_from_config(config const& cfg, std::string_view service
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
     auto const variable = "PARLEY_" + upper + "_DATABASE_URL";
     auto const fallback =
-        (auth::data_dir_from_config(cfg) / (std::string(service) + ".db")).string();
+        (std::filesystem::path(cfg.data_dir()) / (std::string(service) + ".db")).string();
     auto url = cfg.string({variable}, fallback);
     if (url.empty())
         url = fallback;

@@ -50,9 +50,12 @@ outbox::action outbox::push(frame f, bool scoped, bool& list_for_flush)
 outbox::action outbox::push_control(frame f)
 {
     std::lock_guard lock(mutex_);
-    if (close_.load(std::memory_order_relaxed) != close_state::open ||
-        control_.size() >= bounds_.max_control_frames)
+    if (close_.load(std::memory_order_relaxed) != close_state::open)
         return action::dropped;
+    // Full: the oldest pending one goes, so that the newest ping always gets its pong (RFC 6455
+    // 5.5.3 allows answering only the most recent ping; Autobahn 2.10).
+    if (control_.size() >= bounds_.max_control_frames)
+        control_.erase(control_.begin());
     control_.push_back(std::move(f));
     if (writer_ == writer_state::parked) {
         writer_ = writer_state::writing;

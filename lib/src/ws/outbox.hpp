@@ -48,7 +48,8 @@ public:
     // A data frame. Inside a flush_scope (`scoped`) it is only queued; `list_for_flush` is set
     // when this is the session's first frame of the scope (the scope must flush it).
     action push(frame f, bool scoped, bool& list_for_flush);
-    // A control frame (ping, pong): written ahead of the queued data.
+    // A control frame (ping, pong): written ahead of the queued data. Beyond max_control_frames
+    // pending, the oldest pending one is dropped.
     action push_control(frame f);
     // The flush_scope that listed this session closes: everything queued, in one write.
     action flush();

@@ -29,10 +29,7 @@ BOOST_FIXTURE_TEST_CASE(pings, direct)
 {
     conformance::pings(ep);
 }
-// Expected to fail until the WebSocket session keeps the newest pongs (lead: server_session.cpp
-// queue_control() drops the pong of the newest ping once 4 control frames are pending; RFC 6455
-// 5.5.3 allows answering only the most recent ping, not dropping it). See docs/conformance.md.
-BOOST_FIXTURE_TEST_CASE(many_pings, direct, *boost::unit_test::expected_failures(1))
+BOOST_FIXTURE_TEST_CASE(many_pings, direct)
 {
     conformance::many_pings(ep);
 }

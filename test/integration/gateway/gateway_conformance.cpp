@@ -33,10 +33,7 @@ BOOST_FIXTURE_TEST_CASE(pings, through_gateway)
 {
     conformance::pings(ep);
 }
-// Expected to fail until the WebSocket session keeps the newest pongs (lead: server_session.cpp
-// queue_control() drops the pong of the newest ping once 4 control frames are pending; RFC 6455
-// 5.5.3 allows answering only the most recent ping, not dropping it). See docs/conformance.md.
-BOOST_FIXTURE_TEST_CASE(many_pings, through_gateway, *boost::unit_test::expected_failures(1))
+BOOST_FIXTURE_TEST_CASE(many_pings, through_gateway)
 {
     conformance::many_pings(ep);
 }
@@ -64,13 +61,7 @@ BOOST_FIXTURE_TEST_CASE(close_frames, through_gateway)
 {
     conformance::close_frames(ep);
 }
-// Expected to fail (4 cases: 3.2, 4.1.3, 5.15, 7.1.1) while the gateway terminates the browser's
-// WebSocket itself: it fails or closes the browser's side as soon as it reads the violation or
-// the close, before the chat service's answer to the earlier message has come back. The byte
-// relay replacing apps/gateway/ws_proxy.cpp lets the chat service see the frames in order, as
-// when connected directly. See docs/conformance.md.
-BOOST_FIXTURE_TEST_CASE(answers_before_a_violation_or_close, through_gateway,
-                        *boost::unit_test::expected_failures(4))
+BOOST_FIXTURE_TEST_CASE(answers_before_a_violation_or_close, through_gateway)
 {
     conformance::answers_before_a_violation_or_close(ep);
 }

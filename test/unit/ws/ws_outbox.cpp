@@ -136,6 +136,19 @@ BOOST_AUTO_TEST_CASE(past_a_bound_the_push_overflows)
     BOOST_TEST((small.push(text(std::string(20, 'x')), false, listed) == action::overflow));
 }
 
+BOOST_AUTO_TEST_CASE(beyond_the_control_bound_the_oldest_pending_pong_goes_not_the_newest)
+{
+    outbox o({.max_control_frames = 2});
+    park(o);
+    BOOST_TEST((o.push_control(ws::frame::pong("1")) == action::wake_writer));
+    BOOST_TEST((o.push_control(ws::frame::pong("2")) == action::none));
+    BOOST_TEST((o.push_control(ws::frame::pong("3")) == action::none));
+    outbox::batch b;
+    BOOST_REQUIRE(o.take(b));
+    BOOST_TEST(wire_of(b) ==
+               std::string(ws::frame::pong("2").wire()) + std::string(ws::frame::pong("3").wire()));
+}
+
 BOOST_AUTO_TEST_CASE(the_close_happens_once_and_then_frames_are_dropped)
 {
     outbox o({});
