@@ -2,6 +2,7 @@
 
 #include "chat/fanout/envelope.hpp"
 #include "parley/log/log.hpp"
+#include "parley/metrics/metrics.hpp"
 #include "parley/ws/flush_scope.hpp"
 
 #include <algorithm>
@@ -10,6 +11,27 @@
 #include <boost/asio/steady_timer.hpp>
 
 namespace parley::chat_app {
+
+namespace {
+
+struct order_metrics {
+    metrics::counter_series& held = metrics::counter(
+        "parley_chat_reorder_held_total", "Messages from the bus held back for a predecessor");
+    metrics::counter_series& duplicates = metrics::counter(
+        "parley_chat_reorder_duplicates_total", "Messages from the bus already delivered");
+    metrics::counter_series& repairs =
+        metrics::counter("parley_chat_reorder_repairs_total", "Store reads of missed messages");
+    metrics::counter_series& repaired = metrics::counter(
+        "parley_chat_reorder_repaired_total", "Messages delivered from the store after a gap");
+};
+
+order_metrics& counters()
+{
+    static order_metrics m;
+    return m;
+}
+
+} // namespace
 
 room_hub::room_hub(bus::bus& bus, net::any_io_executor executor, hub_options options)
     : bus_(bus), settings_(std::make_shared<shared_settings>(
@@ -73,12 +95,16 @@ void room_hub::deliver(std::shared_ptr<room_state> const& room, bus::payload con
     std::uint64_t gap = 0;
     {
         std::lock_guard lock(room->mutex);
-        if (e->seq <= room->order.last())
+        if (e->seq <= room->order.last()) {
+            counters().duplicates.inc();
             return; // a duplicate: not even framed
+        }
         bool const was_waiting = room->order.waiting();
         auto const frame = ws::frame::text(e->event);
         auto const outcome = room->order.offer(e->seq, delivery{frame, e->skip_user}, released);
         overflow = outcome == order_type::outcome::dropped;
+        if (outcome == order_type::outcome::held)
+            counters().held.inc();
         release_locked(*room, released);
         if (room->order.waiting() && !was_waiting) {
             opened = true;
@@ -134,6 +160,7 @@ net::awaitable<void> room_hub::repair(std::shared_ptr<room_state> room)
         }
         std::vector<sequenced_event> rows;
         bool failed = false;
+        counters().repairs.inc();
         if (settings.history) {
             try {
                 auto pending = settings.history(room->room_id, after, batch);
@@ -150,8 +177,10 @@ net::awaitable<void> room_hub::repair(std::shared_ptr<room_state> room)
             std::lock_guard lock(room->mutex);
             std::vector<order_type::entry> released;
             for (auto& r : rows)
-                if (r.seq > room->order.last())
-                    room->order.offer(r.seq, delivery{ws::frame::text(r.event), 0}, released);
+                if (r.seq > room->order.last() &&
+                    room->order.offer(r.seq, delivery{ws::frame::text(r.event), 0}, released) ==
+                        order_type::outcome::released)
+                    counters().repaired.inc();
             bool const progress = room->order.last() > after;
             stalled = progress ? 0 : stalled + 1;
             if (room->order.waiting() && !failed && stalled >= 3) {

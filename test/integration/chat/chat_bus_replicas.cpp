@@ -1,0 +1,262 @@
+// Chat replicas on real engines (issue 9): three parley-chat processes sharing one throwaway
+// PostgreSQL database and one redis-server (PARLEY_BUS_URL), PARLEY_REPLICAS=3. WebSocket clients
+// spread over the replicas must get every message of their room exactly once, in seq order, with
+// no gap, whichever replica it was sent through.
+#include "chat_fixture.hpp"
+#include "support/postgres_server.hpp"
+#include "support/redis_server.hpp"
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <set>
+#include <sstream>
+
+using namespace chat_test;
+
+namespace {
+
+// What one client saw.
+struct record {
+    std::int64_t room = 0;
+    std::int64_t joined_at = -1;    // the seq its `joined` carried
+    std::vector<std::int64_t> seqs; // new_message seqs of its room, in arrival order
+    std::vector<std::int64_t> acks; // seqs of its own messages
+    std::string failure;
+    bool done = false;
+};
+
+struct plan {
+    std::int64_t room = 0;
+    int sends = 0;              // messages this client sends (after everyone joined)
+    std::string prefix;         // of its client_ids
+    std::int64_t final_seq = 0; // the room's seq once every sender is done
+};
+
+net::awaitable<void> pause_for(std::chrono::milliseconds d)
+{
+    auto ex = co_await net::this_coro::executor;
+    net::steady_timer t(ex);
+    t.expires_after(d);
+    co_await t.async_wait(use_tuple);
+}
+
+// Joins, waits until `joined` reaches `everyone`, sends its messages (not waiting for acks), and
+// reads until it has seen the room's final seq and all its acks; then checks that nothing else
+// is queued for it (no late duplicate).
+net::awaitable<void> member(std::uint16_t port, std::string token, plan p, std::atomic<int>& joined,
+                            int everyone, record& rec)
+{
+    rec.room = p.room;
+    try {
+        auto c = co_await login(port, token);
+        auto const j = co_await join(c, p.room);
+        rec.joined_at = j.at("last_seq").as_int64();
+        joined.fetch_add(1);
+        while (joined.load() < everyone)
+            co_await pause_for(std::chrono::milliseconds(10));
+        for (int i = 0; i < p.sends; ++i) {
+            auto const client_id = p.prefix + std::to_string(i);
+            auto const content = "message " + client_id;
+            co_await send_message(c, p.room, content, client_id);
+        }
+        auto seen_final = [&] { return !rec.seqs.empty() && rec.seqs.back() >= p.final_seq; };
+        while (!seen_final() || rec.acks.size() < std::size_t(p.sends)) {
+            auto f = co_await next_frame(c);
+            auto const type = type_of(f);
+            if (type == "new_message" && f.at("room_id").as_int64() == p.room)
+                rec.seqs.push_back(f.at("seq").as_int64());
+            else if (type == "ack")
+                rec.acks.push_back(f.at("seq").as_int64());
+            else if (type == "error")
+                throw std::runtime_error("error frame: " + json::serialize(f));
+        }
+        auto const rest = co_await drain_until_pong(c);
+        for (auto const& f : rest)
+            if (type_of(f) == "new_message")
+                throw std::runtime_error("after the last message: " + json::serialize(f));
+        rec.done = true;
+        co_await c.close();
+    } catch (std::exception const& e) {
+        rec.failure = e.what();
+    }
+}
+
+// Every message of the room after the client joined, once, in order: joined_at+1 .. final.
+void check_contiguous(record const& r, std::int64_t final_seq, std::string const& who)
+{
+    BOOST_TEST_REQUIRE(r.failure.empty(), who << ": " << r.failure);
+    BOOST_TEST_REQUIRE(r.done, who);
+    BOOST_TEST_REQUIRE(r.joined_at >= 0, who);
+    std::vector<std::int64_t> expected;
+    for (auto s = r.joined_at + 1; s <= final_seq; ++s)
+        expected.push_back(s);
+    if (r.seqs != expected) {
+        std::ostringstream got;
+        for (auto s : r.seqs)
+            got << s << ' ';
+        BOOST_ERROR(who << " in room " << r.room << " joined at " << r.joined_at << ", expected "
+                        << r.joined_at + 1 << ".." << final_seq
+                        << " once each, got: " << got.str());
+    }
+}
+
+struct cluster {
+    explicit cluster(int replicas, env extra = {})
+    {
+        auto const url = test::postgres_server::shared().create_database();
+        settings = env{{"PARLEY_CHAT_DATABASE_URL", url},
+                       {"PARLEY_BUS_URL", redis.url()},
+                       {"PARLEY_REPLICAS", std::to_string(replicas)},
+                       {"PARLEY_CHAT_MESSAGES_PER_SECOND", "100000"},
+                       {"PARLEY_CHAT_MESSAGE_BURST", "100000"},
+                       {"PARLEY_CHAT_FRAMES_PER_SECOND", "100000"},
+                       {"PARLEY_CHAT_FRAME_BURST", "100000"}};
+        for (auto& [k, v] : extra)
+            settings[k] = v;
+        for (int i = 0; i < replicas; ++i)
+            chat.push_back(std::make_unique<chat_server>(settings));
+    }
+    test::redis_server redis;
+    env settings;
+    std::vector<std::unique_ptr<chat_server>> chat;
+};
+
+// How much reordering the replicas did (parley_chat_reorder_*), in the test's log.
+void report_reordering(cluster const& c)
+{
+    for (std::size_t i = 0; i < c.chat.size(); ++i) {
+        auto r = c.chat[i]->get("/metrics");
+        std::istringstream lines(r.body);
+        std::string line, summary;
+        while (std::getline(lines, line))
+            if (line.starts_with("parley_chat_reorder_"))
+                summary += line + "; ";
+        BOOST_TEST_MESSAGE("replica " << i << " (" << r.status << "): " << summary);
+    }
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(chat_bus_replicas)
+
+BOOST_AUTO_TEST_CASE(clients_on_three_replicas_get_every_message_of_their_room_once_in_order)
+{
+    cluster c(3);
+    auto& first = *c.chat[0];
+    std::vector<std::int64_t> rooms{1};
+    for (int i = 0; i < 3; ++i)
+        rooms.push_back(
+            first.create_room("room " + std::to_string(i), false, first.bearer(1, "owner")));
+
+    // Per room: one sender on every replica; 60 listeners spread over replicas and rooms.
+    constexpr int sends = 30;
+    constexpr int listeners = 60;
+    std::int64_t const final_seq = 3 * sends;
+    std::vector<plan> plans;
+    std::vector<std::size_t> replica_of;
+    for (std::size_t r = 0; r < rooms.size(); ++r)
+        for (std::size_t k = 0; k < 3; ++k) {
+            plans.push_back({.room = rooms[r],
+                             .sends = sends,
+                             .prefix = "r" + std::to_string(r) + "k" + std::to_string(k) + "-",
+                             .final_seq = final_seq});
+            replica_of.push_back(k);
+        }
+    for (int i = 0; i < listeners; ++i) {
+        plans.push_back({.room = rooms[std::size_t(i) % rooms.size()],
+                         .sends = 0,
+                         .prefix = {},
+                         .final_seq = final_seq});
+        replica_of.push_back(std::size_t(i / 4) % 3);
+    }
+
+    std::vector<record> records(plans.size());
+    std::atomic<int> joined{0};
+    net::io_context io;
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+        auto& srv = *c.chat[replica_of[i]];
+        auto const token = srv.token(100 + std::int64_t(i), "u" + std::to_string(i));
+        net::co_spawn(io,
+                      member(srv.port(), token, plans[i], joined, int(plans.size()), records[i]),
+                      net::detached);
+    }
+    io.run_for(std::chrono::seconds(90));
+
+    std::set<std::pair<std::int64_t, std::int64_t>> acked; // (room, seq)
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        auto const who =
+            "client " + std::to_string(i) + " on replica " + std::to_string(replica_of[i]);
+        check_contiguous(records[i], final_seq, who);
+        for (auto s : records[i].acks)
+            BOOST_TEST(acked.emplace(records[i].room, s).second, who << " ack " << s);
+    }
+    BOOST_TEST(acked.size() == rooms.size() * std::size_t(final_seq));
+    report_reordering(c);
+}
+
+BOOST_AUTO_TEST_CASE(three_replicas_writing_one_room_at_full_speed_give_every_client_1_to_n)
+{
+    cluster c(3);
+    constexpr int senders_per_replica = 3;
+    constexpr int sends = 60;
+    constexpr int listeners_per_replica = 5;
+    std::int64_t const final_seq = 3 * senders_per_replica * sends;
+    std::vector<plan> plans;
+    std::vector<std::size_t> replica_of;
+    for (std::size_t k = 0; k < 3; ++k) {
+        for (int s = 0; s < senders_per_replica; ++s) {
+            plans.push_back({.room = 1,
+                             .sends = sends,
+                             .prefix = "k" + std::to_string(k) + "s" + std::to_string(s) + "-",
+                             .final_seq = final_seq});
+            replica_of.push_back(k);
+        }
+        for (int l = 0; l < listeners_per_replica; ++l) {
+            plans.push_back({.room = 1, .sends = 0, .prefix = {}, .final_seq = final_seq});
+            replica_of.push_back(k);
+        }
+    }
+    std::vector<record> records(plans.size());
+    std::atomic<int> joined{0};
+    net::io_context io;
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+        auto& srv = *c.chat[replica_of[i]];
+        auto const token = srv.token(100 + std::int64_t(i), "u" + std::to_string(i));
+        net::co_spawn(io,
+                      member(srv.port(), token, plans[i], joined, int(plans.size()), records[i]),
+                      net::detached);
+    }
+    io.run_for(std::chrono::seconds(90));
+
+    std::set<std::int64_t> acked;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        auto const who =
+            "client " + std::to_string(i) + " on replica " + std::to_string(replica_of[i]);
+        BOOST_TEST(records[i].joined_at == 0, who);
+        check_contiguous(records[i], final_seq, who);
+        for (auto s : records[i].acks)
+            BOOST_TEST(acked.insert(s).second, "seq " << s << " acknowledged twice");
+    }
+    BOOST_TEST(acked.size() == std::size_t(final_seq));
+    // The store: 1..N, read through any replica.
+    std::vector<std::int64_t> history;
+    while (true) {
+        auto const after = history.empty() ? 0 : history.back();
+        auto r = c.chat[history.size() % 3]->get("/rooms/1/messages?limit=100&after=" +
+                                                 std::to_string(after));
+        BOOST_TEST_REQUIRE(r.status == 200u, r.body);
+        auto const page = r.json().as_array();
+        if (page.empty())
+            break;
+        for (auto const& m : page)
+            history.push_back(m.at("seq").as_int64());
+    }
+    report_reordering(c);
+    BOOST_TEST_REQUIRE(history.size() == std::size_t(final_seq));
+    for (std::int64_t i = 0; i < final_seq; ++i)
+        BOOST_TEST(history[std::size_t(i)] == i + 1);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
