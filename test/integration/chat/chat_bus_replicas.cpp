@@ -83,6 +83,104 @@ net::awaitable<void> member(std::uint16_t port, std::string token, plan p, std::
     }
 }
 
+// member(), sending in bursts of 5 and waiting for their acks each time (load spread over time,
+// e.g. around a fault).
+net::awaitable<void> paced_member(std::uint16_t port, std::string token, plan p,
+                                  std::atomic<int>& joined, int everyone, record& rec)
+{
+    rec.room = p.room;
+    try {
+        auto c = co_await login(port, token);
+        auto const j = co_await join(c, p.room);
+        rec.joined_at = j.at("last_seq").as_int64();
+        joined.fetch_add(1);
+        while (joined.load() < everyone)
+            co_await pause_for(std::chrono::milliseconds(10));
+        int sent = 0;
+        auto seen_final = [&] { return !rec.seqs.empty() && rec.seqs.back() >= p.final_seq; };
+        while (!seen_final() || rec.acks.size() < std::size_t(p.sends)) {
+            for (int k = 0; k < 5 && sent < p.sends; ++k) {
+                auto const client_id = p.prefix + std::to_string(sent++);
+                auto const content = "message " + client_id;
+                co_await send_message(c, p.room, content, client_id);
+            }
+            while (rec.acks.size() < std::size_t(sent) || (sent == p.sends && !seen_final())) {
+                auto f = co_await next_frame(c);
+                auto const type = type_of(f);
+                if (type == "new_message" && f.at("room_id").as_int64() == p.room)
+                    rec.seqs.push_back(f.at("seq").as_int64());
+                else if (type == "ack")
+                    rec.acks.push_back(f.at("seq").as_int64());
+                else if (type == "error")
+                    throw std::runtime_error("error frame: " + json::serialize(f));
+            }
+            co_await pause_for(std::chrono::milliseconds(3));
+        }
+        auto const rest = co_await drain_until_pong(c);
+        for (auto const& f : rest)
+            if (type_of(f) == "new_message")
+                throw std::runtime_error("after the last message: " + json::serialize(f));
+        rec.done = true;
+        co_await c.close();
+    } catch (std::exception const& e) {
+        rec.failure = e.what();
+    }
+}
+
+// Like member(), without sending, for a client whose replica may go away: when the connection
+// ends it reconnects to `fallback` and joins again with the last seq it saw (the replay comes
+// before `joined`).
+net::awaitable<void> survivor(std::uint16_t port, std::string token, std::uint16_t fallback,
+                              std::string fallback_token, plan p, std::atomic<int>& joined,
+                              record& rec, int& reconnects)
+{
+    rec.room = p.room;
+    try {
+        auto c = co_await login(port, token);
+        auto const j = co_await join(c, p.room);
+        rec.joined_at = j.at("last_seq").as_int64();
+        joined.fetch_add(1);
+        while (rec.seqs.empty() || rec.seqs.back() < p.final_seq) {
+            auto text = co_await c.read();
+            if (!text) {
+                // The replica went away: another one, from the last seq seen.
+                ++reconnects;
+                std::vector<bj::object> before;
+                auto const last = rec.seqs.empty() ? rec.joined_at : rec.seqs.back();
+                bool rejoined = false;
+                for (int attempt = 0; attempt < 50 && !rejoined; ++attempt) {
+                    try {
+                        c = co_await login(fallback, fallback_token);
+                        co_await join(c, p.room, last, &before);
+                        rejoined = true;
+                    } catch (std::exception const&) {
+                        before.clear(); // (no co_await in a handler)
+                    }
+                    if (!rejoined)
+                        co_await pause_for(std::chrono::milliseconds(100));
+                }
+                if (!rejoined)
+                    throw std::runtime_error("could not rejoin through the other replica");
+                for (auto const& f : before)
+                    if (type_of(f) == "new_message" && f.at("room_id").as_int64() == p.room)
+                        rec.seqs.push_back(f.at("seq").as_int64());
+                continue;
+            }
+            auto const f = parse_object(*text);
+            if (type_of(f) == "new_message" && f.at("room_id").as_int64() == p.room)
+                rec.seqs.push_back(f.at("seq").as_int64());
+        }
+        auto const rest = co_await drain_until_pong(c);
+        for (auto const& f : rest)
+            if (type_of(f) == "new_message")
+                throw std::runtime_error("after the last message: " + json::serialize(f));
+        rec.done = true;
+        co_await c.close();
+    } catch (std::exception const& e) {
+        rec.failure = e.what();
+    }
+}
+
 // Every message of the room after the client joined, once, in order: joined_at+1 .. final.
 void check_contiguous(record const& r, std::int64_t final_seq, std::string const& who)
 {
@@ -127,6 +225,8 @@ struct cluster {
 void report_reordering(cluster const& c)
 {
     for (std::size_t i = 0; i < c.chat.size(); ++i) {
+        if (c.chat[i]->killed)
+            continue;
         auto r = c.chat[i]->get("/metrics");
         std::istringstream lines(r.body);
         std::string line, summary;
@@ -257,6 +357,63 @@ BOOST_AUTO_TEST_CASE(three_replicas_writing_one_room_at_full_speed_give_every_cl
     BOOST_TEST_REQUIRE(history.size() == std::size_t(final_seq));
     for (std::int64_t i = 0; i < final_seq; ++i)
         BOOST_TEST(history[std::size_t(i)] == i + 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_replica_killed_under_load_its_clients_rejoin_elsewhere_and_miss_nothing)
+{
+    cluster c(3);
+    constexpr int sends = 150;
+    constexpr int listeners_per_replica = 6;
+    std::int64_t const final_seq = 2 * 2 * sends; // two senders on each surviving replica
+    std::atomic<int> joined{0};
+    int const everyone = 4 + 3 * listeners_per_replica;
+    std::vector<record> senders(4), listeners(3 * listeners_per_replica);
+    std::vector<int> reconnects(listeners.size(), 0);
+    net::io_context io;
+    for (std::size_t k = 0; k < 4; ++k) {
+        auto& srv = *c.chat[k % 2];
+        auto const token = srv.token(10 + std::int64_t(k), "s" + std::to_string(k));
+        plan const p{.room = 1,
+                     .sends = sends,
+                     .prefix = "s" + std::to_string(k) + "-",
+                     .final_seq = final_seq};
+        net::co_spawn(io, paced_member(srv.port(), token, p, joined, everyone, senders[k]),
+                      net::detached);
+    }
+    for (std::size_t i = 0; i < listeners.size(); ++i) {
+        auto& srv = *c.chat[i % 3];
+        auto& other = *c.chat[i % 2]; // replica 2's clients go to 0 or 1
+        std::int64_t const user = 100 + std::int64_t(i);
+        auto const name = "l" + std::to_string(i);
+        plan const p{.room = 1, .sends = 0, .prefix = {}, .final_seq = final_seq};
+        net::co_spawn(io,
+                      survivor(srv.port(), srv.token(user, name), other.port(),
+                               other.token(user, name), p, joined, listeners[i], reconnects[i]),
+                      net::detached);
+    }
+    // Once the senders are well under way: kill -9 replica 2.
+    auto killer = [&]() -> net::awaitable<void> {
+        while (senders[0].acks.size() < std::size_t(sends / 3) && senders[0].failure.empty())
+            co_await pause_for(std::chrono::milliseconds(5));
+        c.chat[2]->killed = true;
+        c.chat[2]->process.kill();
+    };
+    net::co_spawn(io, killer, net::detached);
+    io.run_for(std::chrono::seconds(90));
+
+    BOOST_TEST(!c.chat[2]->process.running());
+    for (std::size_t k = 0; k < senders.size(); ++k)
+        check_contiguous(senders[k], final_seq, "sender " + std::to_string(k));
+    for (std::size_t i = 0; i < listeners.size(); ++i) {
+        auto const who = "listener " + std::to_string(i) + " on replica " + std::to_string(i % 3);
+        BOOST_TEST(listeners[i].joined_at == 0, who);
+        check_contiguous(listeners[i], final_seq, who);
+        if (i % 3 == 2)
+            BOOST_TEST(reconnects[i] == 1, who);
+        else
+            BOOST_TEST(reconnects[i] == 0, who);
+    }
+    report_reordering(c);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
