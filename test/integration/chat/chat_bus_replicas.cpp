@@ -416,4 +416,56 @@ BOOST_AUTO_TEST_CASE(a_replica_killed_under_load_its_clients_rejoin_elsewhere_an
     report_reordering(c);
 }
 
+BOOST_AUTO_TEST_CASE(a_redis_restart_under_load_loses_nothing_the_replicas_read_the_gap_back)
+{
+    cluster c(3);
+    constexpr int sends = 120;
+    constexpr int listeners_per_replica = 5;
+    std::int64_t const final_seq = 3 * 2 * sends; // two senders on each replica
+    std::atomic<int> joined{0};
+    int const everyone = 6 + 3 * listeners_per_replica;
+    std::vector<record> senders(6), listeners(3 * listeners_per_replica);
+    std::vector<int> reconnects(listeners.size(), 0);
+    net::io_context io;
+    for (std::size_t k = 0; k < senders.size(); ++k) {
+        auto& srv = *c.chat[k % 3];
+        auto const token = srv.token(10 + std::int64_t(k), "s" + std::to_string(k));
+        plan const p{.room = 1,
+                     .sends = sends,
+                     .prefix = "s" + std::to_string(k) + "-",
+                     .final_seq = final_seq};
+        net::co_spawn(io, paced_member(srv.port(), token, p, joined, everyone, senders[k]),
+                      net::detached);
+    }
+    for (std::size_t i = 0; i < listeners.size(); ++i) {
+        auto& srv = *c.chat[i % 3];
+        auto const token = srv.token(100 + std::int64_t(i), "l" + std::to_string(i));
+        plan const p{.room = 1, .sends = 0, .prefix = {}, .final_seq = final_seq};
+        net::co_spawn(
+            io,
+            survivor(srv.port(), token, srv.port(), token, p, joined, listeners[i], reconnects[i]),
+            net::detached);
+    }
+    // Under way: Redis goes (what is published meanwhile is lost) and comes back on its port.
+    auto restart = [&]() -> net::awaitable<void> {
+        while (senders[0].acks.size() < std::size_t(sends / 3) && senders[0].failure.empty())
+            co_await pause_for(std::chrono::milliseconds(5));
+        c.redis.stop();
+        co_await pause_for(std::chrono::milliseconds(300));
+        c.redis.start();
+    };
+    net::co_spawn(io, restart, net::detached);
+    io.run_for(std::chrono::seconds(90));
+
+    for (std::size_t k = 0; k < senders.size(); ++k)
+        check_contiguous(senders[k], final_seq, "sender " + std::to_string(k));
+    for (std::size_t i = 0; i < listeners.size(); ++i) {
+        auto const who = "listener " + std::to_string(i) + " on replica " + std::to_string(i % 3);
+        BOOST_TEST(listeners[i].joined_at == 0, who);
+        BOOST_TEST(reconnects[i] == 0, who); // the WebSocket stays up
+        check_contiguous(listeners[i], final_seq, who);
+    }
+    report_reordering(c);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
