@@ -37,7 +37,17 @@ chat_settings settings_from(config const& cfg)
     s.auth_timeout = cfg.duration({"PARLEY_WS_AUTH_TIMEOUT"}, s.auth_timeout);
     s.max_batch = static_cast<std::size_t>(cfg.integer({"PARLEY_CHAT_MAX_BATCH"}, 512, 1, 100'000));
     s.reorder_wait = cfg.duration({"PARLEY_CHAT_REORDER_WAIT"}, s.reorder_wait);
+    s.recent_frames =
+        static_cast<std::size_t>(cfg.integer({"PARLEY_CHAT_RECENT_FRAMES"}, 512, 0, 100'000));
     return s;
+}
+
+hub_options hub_options_from(chat_settings const& s)
+{
+    hub_options o;
+    o.reorder_wait = s.reorder_wait;
+    o.recent = s.recent_frames;
+    return o;
 }
 
 ws::session_options ws_options_from(config const& cfg)
@@ -105,8 +115,7 @@ net::awaitable<void> flush_stats_last(std::shared_ptr<chat_state> state)
 chat_state::chat_state(service& svc)
     : settings(settings_from(svc.config)), executor(svc.runtime.executor()),
       db(store::open_database_from_config(svc.config, "chat")), rooms(db),
-      bus(bus_from_config(svc.config, executor)),
-      hub(*bus, executor, hub_options{.reorder_wait = settings.reorder_wait}),
+      bus(bus_from_config(svc.config, executor)), hub(*bus, executor, hub_options_from(settings)),
       presence(make_local_presence()), verifier(std::make_shared<auth::token_verifier const>(
                                            auth::verifier_from_config(svc.config))),
       revocations(auth::revocations_from_auth(svc.config, svc.runtime)),

@@ -47,6 +47,8 @@ struct chat_settings {
     // How long a message from another replica that arrives before its predecessor waits for it
     // before the missing ones are read from the store.
     std::chrono::milliseconds reorder_wait{250};
+    // Messages a room keeps to hand to a session whose join read the store just before them.
+    std::size_t recent_frames = 512;
 };
 
 struct chat_state {

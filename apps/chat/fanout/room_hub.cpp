@@ -23,6 +23,9 @@ struct order_metrics {
         metrics::counter("parley_chat_reorder_repairs_total", "Store reads of missed messages");
     metrics::counter_series& repaired = metrics::counter(
         "parley_chat_reorder_repaired_total", "Messages delivered from the store after a gap");
+    metrics::counter_series& catch_ups =
+        metrics::counter("parley_chat_reorder_join_catch_ups_total",
+                         "Joins further behind the room than its recent messages (store read)");
 };
 
 order_metrics& counters()
@@ -58,9 +61,17 @@ void room_hub::release_locked(room_state& room, std::vector<order_type::entry>& 
     auto const& members = *room.members;
     auto const keep = room.settings->options.recent;
     for (auto& r : released) {
-        for (auto const& m : members)
-            if (r.seq > m.after_seq && (r.item.skip_user == 0 || m.user_id != r.item.skip_user))
-                m.session->send(r.item.frame);
+        for (auto const& m : members) {
+            if (r.seq <= m.after_seq || (r.item.skip_user != 0 && m.user_id == r.item.skip_user))
+                continue;
+            if (!room.catching_up.empty())
+                if (auto it = room.catching_up.find(m.session->id());
+                    it != room.catching_up.end()) {
+                    it->second.waiting.push_back(r.item.frame);
+                    continue;
+                }
+            m.session->send(r.item.frame);
+        }
         if (keep > 0) {
             if (room.recent.size() >= keep)
                 room.recent.pop_front();
@@ -209,7 +220,85 @@ net::awaitable<void> room_hub::repair(std::shared_ptr<room_state> room)
     }
 }
 
+// Sends a session that joined far behind the room what it missed, from the store, then what the
+// room released meanwhile; from then on it is served live like the others.
+net::awaitable<void> room_hub::catch_up(std::shared_ptr<room_state> room, std::uint64_t session,
+                                        std::int64_t after)
+{
+    auto const& settings = *room->settings;
+    std::int64_t upto;
+    {
+        std::lock_guard lock(room->mutex);
+        auto it = room->catching_up.find(session);
+        if (it == room->catching_up.end())
+            co_return;
+        upto = it->second.upto;
+    }
+    std::vector<sequenced_event> rows;
+    auto const batch = std::max<std::size_t>(settings.options.history_batch, 1);
+    std::int64_t from = after;
+    int failures = 0;
+    while (settings.history && from < upto) {
+        bool failed = false;
+        try {
+            auto const want = std::min(batch, static_cast<std::size_t>(upto - from));
+            auto pending = settings.history(room->room_id, from, want);
+            auto more = co_await std::move(pending);
+            for (auto& r : more)
+                if (r.seq > from && r.seq <= upto) {
+                    from = r.seq;
+                    rows.push_back(std::move(r));
+                }
+            if (more.size() < want)
+                break; // the rest is gone from the store: the client's gap check backfills
+        } catch (std::exception const& ex) {
+            failed = true;
+            log::warn("catch-up of a joining session could not read the store",
+                      {{"room_id", room->room_id}, {"error", ex.what()}});
+        }
+        if (!failed)
+            continue;
+        if (++failures >= 10)
+            break;
+        net::steady_timer pause(settings.executor);
+        pause.expires_after(std::chrono::milliseconds(500));
+        co_await pause.async_wait(use_tuple);
+    }
+    ws::flush_scope one_write; // closes after the lock below is released
+    std::lock_guard lock(room->mutex);
+    auto it = room->catching_up.find(session);
+    if (it == room->catching_up.end())
+        co_return; // it left meanwhile
+    auto waiting = std::move(it->second.waiting);
+    room->catching_up.erase(it);
+    std::shared_ptr<ws::session> target;
+    for (auto const& m : *room->members)
+        if (m.session->id() == session)
+            target = m.session;
+    if (!target)
+        co_return;
+    for (auto const& r : rows)
+        if (r.seq > after)
+            target->send(ws::frame::text(r.event));
+    for (auto const& f : waiting)
+        target->send(f);
+}
+
 std::int64_t room_hub::join(std::int64_t room_id, room_member m)
+{
+    std::shared_ptr<room_state> behind; // a catch-up to start once our locks are released
+    auto const session_id = m.session->id();
+    auto const after = m.after_seq;
+    auto const upto = join_locked(room_id, std::move(m), behind);
+    // (co_spawn may run the coroutine at once, in this thread: never under the room's lock.)
+    if (behind)
+        net::co_spawn(behind->settings->executor, catch_up(behind, session_id, after),
+                      net::detached);
+    return upto;
+}
+
+std::int64_t room_hub::join_locked(std::int64_t room_id, room_member m,
+                                   std::shared_ptr<room_state>& behind)
 {
     std::lock_guard lock(mutex_);
     auto& e = rooms_[room_id];
@@ -242,12 +331,17 @@ std::int64_t room_hub::join(std::int64_t room_id, room_member m)
         // the recently delivered frames (a gap beyond them the client backfills from history).
         auto it = std::find_if(room.recent.begin(), room.recent.end(),
                                [&](auto const& r) { return r.first > m.after_seq; });
-        if (it == room.recent.end() || it->first != m.after_seq + 1)
-            log::warn("a joining session lags behind the room's recent messages",
-                      {{"room_id", room_id}, {"after_seq", m.after_seq}, {"room_seq", last}});
-        for (; it != room.recent.end(); ++it)
-            m.session->send(it->second);
-        m.after_seq = last;
+        if (it != room.recent.end() && it->first == m.after_seq + 1) {
+            for (; it != room.recent.end(); ++it)
+                m.session->send(it->second);
+            m.after_seq = last;
+        } else {
+            // Further behind than the recent frames: (after_seq, last] is read from the store for
+            // this session, and what the room releases meanwhile waits for it.
+            room.catching_up[id] = room_state::catch_up{.upto = last, .waiting = {}};
+            counters().catch_ups.inc();
+            behind = e.state;
+        }
     }
     auto const upto = m.after_seq;
     auto next = std::make_shared<std::vector<room_member>>(current);
@@ -268,6 +362,7 @@ void room_hub::leave(std::int64_t room_id, std::uint64_t session_id)
         std::lock_guard room_lock(state.mutex);
         auto next = std::make_shared<std::vector<room_member>>(*state.members);
         std::erase_if(*next, [session_id](auto const& x) { return x.session->id() == session_id; });
+        state.catching_up.erase(session_id);
         if (next->empty()) {
             state.members = std::move(next);
             dropped = std::move(it->second.subscription);
@@ -296,6 +391,8 @@ std::size_t room_hub::evict(std::int64_t room_id, std::int64_t user_id)
             (m.user_id == user_id ? removed : *next).push_back(m);
         if (removed.empty())
             return 0;
+        for (auto const& m : removed)
+            state.catching_up.erase(m.session->id());
         if (next->empty()) {
             dropped = std::move(it->second.subscription);
             state.members = std::move(next);

@@ -85,8 +85,9 @@ public:
     void set_history(history_fn history);
 
     // Adds the session to the room (no-op when it is there already). Messages the room delivered
-    // after m.after_seq are queued to the session first. Returns the newest seq the session has
-    // now (at least m.after_seq).
+    // after m.after_seq are queued to the session first (from the recent frames; when it is
+    // further behind, they are read from the store and sent soon after, before any later one).
+    // Returns the newest seq the session has been sent now (at least m.after_seq).
     std::int64_t join(std::int64_t room_id, room_member m);
     // Removes the session; the last local session unsubscribes the room's channel.
     void leave(std::int64_t room_id, std::uint64_t session_id);
@@ -125,6 +126,13 @@ private:
             std::make_shared<std::vector<room_member> const>();
         order_type order;
         std::deque<std::pair<std::int64_t, ws::frame>> recent; // delivered, oldest first
+        // Sessions that joined behind the room by more than `recent` holds: until their missed
+        // range has been read from the store, what the room releases waits here for them.
+        struct catch_up {
+            std::int64_t upto = 0; // the room's last seq at their join
+            std::vector<ws::frame> waiting;
+        };
+        std::unordered_map<std::uint64_t, catch_up> catching_up;
         std::uint64_t gap = 0;     // counts the gaps opened (a timer knows its own)
         bool repairing = false;    // a repair coroutine runs
         bool repair_again = false; // asked for while it ran
@@ -133,12 +141,16 @@ private:
         std::shared_ptr<room_state> state;
         std::unique_ptr<bus::subscription> subscription;
     };
+    std::int64_t join_locked(std::int64_t room_id, room_member m,
+                             std::shared_ptr<room_state>& behind);
     static void deliver(std::shared_ptr<room_state> const& room, bus::payload const& payload);
     // Queues released messages to the room's sessions (room lock held).
     static void release_locked(room_state& room, std::vector<order_type::entry>& released);
     static void request_repair(std::shared_ptr<room_state> const& room);
     static net::awaitable<void> expire(std::shared_ptr<room_state> room, std::uint64_t gap);
     static net::awaitable<void> repair(std::shared_ptr<room_state> room);
+    static net::awaitable<void> catch_up(std::shared_ptr<room_state> room, std::uint64_t session,
+                                         std::int64_t after);
 
     bus::bus& bus_;
     std::shared_ptr<shared_settings> settings_;

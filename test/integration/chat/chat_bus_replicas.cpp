@@ -181,6 +181,34 @@ net::awaitable<void> survivor(std::uint16_t port, std::string token, std::uint16
     }
 }
 
+// Joins once `watch` (a sender) has `threshold` acks, i.e. under load, then reads until the room's
+// final seq.
+net::awaitable<void> late_member(std::uint16_t port, std::string token, plan p, record const& watch,
+                                 std::size_t threshold, record& rec)
+{
+    rec.room = p.room;
+    try {
+        while (watch.acks.size() < threshold && watch.failure.empty() && !watch.done)
+            co_await pause_for(std::chrono::milliseconds(2));
+        auto c = co_await login(port, token);
+        auto const j = co_await join(c, p.room);
+        rec.joined_at = j.at("last_seq").as_int64();
+        while (rec.seqs.empty() ? rec.joined_at < p.final_seq : rec.seqs.back() < p.final_seq) {
+            auto f = co_await next_frame(c);
+            if (type_of(f) == "new_message" && f.at("room_id").as_int64() == p.room)
+                rec.seqs.push_back(f.at("seq").as_int64());
+        }
+        auto const rest = co_await drain_until_pong(c);
+        for (auto const& f : rest)
+            if (type_of(f) == "new_message")
+                throw std::runtime_error("after the last message: " + json::serialize(f));
+        rec.done = true;
+        co_await c.close();
+    } catch (std::exception const& e) {
+        rec.failure = e.what();
+    }
+}
+
 // Every message of the room after the client joined, once, in order: joined_at+1 .. final.
 void check_contiguous(record const& r, std::int64_t final_seq, std::string const& who)
 {
@@ -465,6 +493,60 @@ BOOST_AUTO_TEST_CASE(a_redis_restart_under_load_loses_nothing_the_replicas_read_
         BOOST_TEST(reconnects[i] == 0, who); // the WebSocket stays up
         check_contiguous(listeners[i], final_seq, who);
     }
+    report_reordering(c);
+}
+
+// PARLEY_CHAT_RECENT_FRAMES=0: a session whose join read the store before messages the room had
+// already delivered on its replica gets them from the store (the hub's catch-up), not twice, not
+// never.
+BOOST_AUTO_TEST_CASE(sessions_joining_under_load_get_each_later_message_once_in_order)
+{
+    cluster c(3, env{{"PARLEY_CHAT_RECENT_FRAMES", "0"}});
+    constexpr int sends = 100;
+    std::int64_t const final_seq = 3 * 2 * sends;
+    std::atomic<int> joined{0};
+    int const anchors = 3;
+    int const everyone = 6 + anchors;
+    std::vector<record> senders(6), early(anchors), late(24);
+    std::vector<int> reconnects(early.size(), 0);
+    net::io_context io;
+    for (std::size_t k = 0; k < senders.size(); ++k) {
+        auto& srv = *c.chat[k % 3];
+        auto const token = srv.token(10 + std::int64_t(k), "s" + std::to_string(k));
+        plan const p{.room = 1,
+                     .sends = sends,
+                     .prefix = "s" + std::to_string(k) + "-",
+                     .final_seq = final_seq};
+        net::co_spawn(io, paced_member(srv.port(), token, p, joined, everyone, senders[k]),
+                      net::detached);
+    }
+    plan const listen{.room = 1, .sends = 0, .prefix = {}, .final_seq = final_seq};
+    for (std::size_t i = 0; i < early.size(); ++i) { // the room is live on every replica
+        auto& srv = *c.chat[i % 3];
+        auto const token = srv.token(100 + std::int64_t(i), "e" + std::to_string(i));
+        net::co_spawn(
+            io,
+            survivor(srv.port(), token, srv.port(), token, listen, joined, early[i], reconnects[i]),
+            net::detached);
+    }
+    for (std::size_t i = 0; i < late.size(); ++i) { // joins spread over the load
+        auto& srv = *c.chat[i % 3];
+        auto const token = srv.token(200 + std::int64_t(i), "j" + std::to_string(i));
+        auto const threshold = 5 + 3 * i;
+        net::co_spawn(
+            io, late_member(srv.port(), token, listen, senders[(i + 1) % 3], threshold, late[i]),
+            net::detached);
+    }
+    io.run_for(std::chrono::seconds(90));
+
+    for (std::size_t k = 0; k < senders.size(); ++k)
+        check_contiguous(senders[k], final_seq, "sender " + std::to_string(k));
+    for (std::size_t i = 0; i < early.size(); ++i)
+        check_contiguous(early[i], final_seq, "listener " + std::to_string(i));
+    for (std::size_t i = 0; i < late.size(); ++i)
+        check_contiguous(late[i], final_seq,
+                         "late joiner " + std::to_string(i) + " on replica " +
+                             std::to_string(i % 3));
     report_reordering(c);
 }
 
