@@ -9,6 +9,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <csignal>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -493,6 +494,57 @@ BOOST_AUTO_TEST_CASE(a_redis_restart_under_load_loses_nothing_the_replicas_read_
         BOOST_TEST(reconnects[i] == 0, who); // the WebSocket stays up
         check_contiguous(listeners[i], final_seq, who);
     }
+    report_reordering(c);
+}
+
+BOOST_AUTO_TEST_CASE(a_replica_stopped_for_5_s_under_load_catches_up_in_order_after_sigcont)
+{
+    cluster c(3);
+    constexpr int sends = 120;
+    constexpr int listeners_per_replica = 5;
+    std::int64_t const final_seq = 3 * 2 * sends;
+    std::atomic<int> joined{0};
+    int const everyone = 6 + 3 * listeners_per_replica;
+    std::vector<record> senders(6), listeners(3 * listeners_per_replica);
+    std::vector<int> reconnects(listeners.size(), 0);
+    net::io_context io;
+    for (std::size_t k = 0; k < senders.size(); ++k) {
+        auto& srv = *c.chat[k % 3];
+        auto const token = srv.token(10 + std::int64_t(k), "s" + std::to_string(k));
+        plan const p{.room = 1,
+                     .sends = sends,
+                     .prefix = "s" + std::to_string(k) + "-",
+                     .final_seq = final_seq};
+        net::co_spawn(io, paced_member(srv.port(), token, p, joined, everyone, senders[k]),
+                      net::detached);
+    }
+    for (std::size_t i = 0; i < listeners.size(); ++i) {
+        auto& srv = *c.chat[i % 3];
+        auto& other = *c.chat[i % 2];
+        std::int64_t const user = 100 + std::int64_t(i);
+        auto const name = "l" + std::to_string(i);
+        plan const p{.room = 1, .sends = 0, .prefix = {}, .final_seq = final_seq};
+        net::co_spawn(io,
+                      survivor(srv.port(), srv.token(user, name), other.port(),
+                               other.token(user, name), p, joined, listeners[i], reconnects[i]),
+                      net::detached);
+    }
+    auto freeze = [&]() -> net::awaitable<void> {
+        while (senders[0].acks.size() < std::size_t(sends / 3) && senders[0].failure.empty())
+            co_await pause_for(std::chrono::milliseconds(5));
+        ::kill(c.chat[2]->process.pid(), SIGSTOP);
+        co_await pause_for(std::chrono::seconds(5));
+        ::kill(c.chat[2]->process.pid(), SIGCONT);
+    };
+    net::co_spawn(io, freeze, net::detached);
+    io.run_for(std::chrono::seconds(90));
+
+    for (std::size_t k = 0; k < senders.size(); ++k)
+        check_contiguous(senders[k], final_seq, "sender " + std::to_string(k));
+    for (std::size_t i = 0; i < listeners.size(); ++i)
+        check_contiguous(listeners[i], final_seq,
+                         "listener " + std::to_string(i) + " on replica " + std::to_string(i % 3) +
+                             " (reconnects: " + std::to_string(reconnects[i]) + ")");
     report_reordering(c);
 }
 
