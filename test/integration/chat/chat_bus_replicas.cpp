@@ -275,13 +275,13 @@ BOOST_AUTO_TEST_CASE(clients_on_three_replicas_get_every_message_of_their_room_o
     cluster c(3);
     auto& first = *c.chat[0];
     std::vector<std::int64_t> rooms{1};
-    for (int i = 0; i < 3; ++i)
+    for (int i = 0; i < 9; ++i)
         rooms.push_back(
             first.create_room("room " + std::to_string(i), false, first.bearer(1, "owner")));
 
-    // Per room: one sender on every replica; 60 listeners spread over replicas and rooms.
+    // Issue 9: 300 clients over 3 replicas in 10 rooms, one sender per room on every replica.
     constexpr int sends = 30;
-    constexpr int listeners = 60;
+    constexpr int listeners = 300;
     std::int64_t const final_seq = 3 * sends;
     std::vector<plan> plans;
     std::vector<std::size_t> replica_of;
@@ -298,7 +298,7 @@ BOOST_AUTO_TEST_CASE(clients_on_three_replicas_get_every_message_of_their_room_o
                          .sends = 0,
                          .prefix = {},
                          .final_seq = final_seq});
-        replica_of.push_back(std::size_t(i / 4) % 3);
+        replica_of.push_back(std::size_t(i / 10) % 3);
     }
 
     std::vector<record> records(plans.size());
