@@ -182,6 +182,66 @@ net::awaitable<void> survivor(std::uint16_t port, std::string token, std::uint16
     }
 }
 
+// Sends its messages one at a time; an `unavailable` answer (the database is down) is retried
+// with the same client_id until stored. Then reads until the room's final seq.
+net::awaitable<void> retrying_sender(std::uint16_t port, std::string token, plan p,
+                                     std::atomic<int>& joined, int everyone, record& rec,
+                                     int& retries)
+{
+    rec.room = p.room;
+    try {
+        auto c = co_await login(port, token);
+        auto const j = co_await join(c, p.room);
+        rec.joined_at = j.at("last_seq").as_int64();
+        joined.fetch_add(1);
+        while (joined.load() < everyone)
+            co_await pause_for(std::chrono::milliseconds(10));
+        for (int i = 0; i < p.sends; ++i) {
+            auto const client_id = p.prefix + std::to_string(i);
+            auto const content = "message " + client_id;
+            for (bool stored = false; !stored;) {
+                co_await send_message(c, p.room, content, client_id);
+                for (;;) {
+                    auto f = co_await next_frame(c);
+                    auto const type = type_of(f);
+                    if (type == "new_message" && f.at("room_id").as_int64() == p.room) {
+                        rec.seqs.push_back(f.at("seq").as_int64());
+                        continue;
+                    }
+                    auto const* id = f.if_contains("client_id");
+                    if (!id || !id->is_string() || id->as_string() != client_id)
+                        continue;
+                    if (type == "ack") {
+                        rec.acks.push_back(f.at("seq").as_int64());
+                        stored = true;
+                        break;
+                    }
+                    if (type == "error" && f.at("code").as_string() == "unavailable") {
+                        ++retries;
+                        break;
+                    }
+                    throw std::runtime_error("unexpected: " + json::serialize(f));
+                }
+                if (!stored)
+                    co_await pause_for(std::chrono::milliseconds(200));
+            }
+        }
+        while (rec.seqs.empty() || rec.seqs.back() < p.final_seq) {
+            auto f = co_await next_frame(c);
+            if (type_of(f) == "new_message" && f.at("room_id").as_int64() == p.room)
+                rec.seqs.push_back(f.at("seq").as_int64());
+        }
+        auto const rest = co_await drain_until_pong(c);
+        for (auto const& f : rest)
+            if (type_of(f) == "new_message")
+                throw std::runtime_error("after the last message: " + json::serialize(f));
+        rec.done = true;
+        co_await c.close();
+    } catch (std::exception const& e) {
+        rec.failure = e.what();
+    }
+}
+
 // Joins once `watch` (a sender) has `threshold` acks, i.e. under load, then reads until the room's
 // final seq.
 net::awaitable<void> late_member(std::uint16_t port, std::string token, plan p, record const& watch,
@@ -230,9 +290,10 @@ void check_contiguous(record const& r, std::int64_t final_seq, std::string const
 }
 
 struct cluster {
-    explicit cluster(int replicas, env extra = {})
+    explicit cluster(int replicas, env extra = {}, std::string database_url = {})
     {
-        auto const url = test::postgres_server::shared().create_database();
+        auto const url =
+            database_url.empty() ? test::postgres_server::shared().create_database() : database_url;
         settings = env{{"PARLEY_CHAT_DATABASE_URL", url},
                        {"PARLEY_BUS_URL", redis.url()},
                        {"PARLEY_REPLICAS", std::to_string(replicas)},
@@ -545,6 +606,61 @@ BOOST_AUTO_TEST_CASE(a_replica_stopped_for_5_s_under_load_catches_up_in_order_af
         check_contiguous(listeners[i], final_seq,
                          "listener " + std::to_string(i) + " on replica " + std::to_string(i % 3) +
                              " (reconnects: " + std::to_string(reconnects[i]) + ")");
+    report_reordering(c);
+}
+
+BOOST_AUTO_TEST_CASE(a_postgres_restart_under_load_sends_are_retried_and_nothing_acked_is_lost)
+{
+    test::postgres_server pg; // its own: stopped and started here
+    cluster c(3, {}, pg.create_database());
+    constexpr int sends = 60;
+    constexpr int listeners_per_replica = 4;
+    std::int64_t const final_seq = 3 * 2 * sends;
+    std::atomic<int> joined{0};
+    int const everyone = 6 + 3 * listeners_per_replica;
+    std::vector<record> senders(6), listeners(3 * listeners_per_replica);
+    std::vector<int> retries(senders.size(), 0), reconnects(listeners.size(), 0);
+    net::io_context io;
+    for (std::size_t k = 0; k < senders.size(); ++k) {
+        auto& srv = *c.chat[k % 3];
+        auto const token = srv.token(10 + std::int64_t(k), "s" + std::to_string(k));
+        plan const p{.room = 1,
+                     .sends = sends,
+                     .prefix = "s" + std::to_string(k) + "-",
+                     .final_seq = final_seq};
+        net::co_spawn(
+            io, retrying_sender(srv.port(), token, p, joined, everyone, senders[k], retries[k]),
+            net::detached);
+    }
+    for (std::size_t i = 0; i < listeners.size(); ++i) {
+        auto& srv = *c.chat[i % 3];
+        auto const token = srv.token(100 + std::int64_t(i), "l" + std::to_string(i));
+        plan const p{.room = 1, .sends = 0, .prefix = {}, .final_seq = final_seq};
+        net::co_spawn(
+            io,
+            survivor(srv.port(), token, srv.port(), token, p, joined, listeners[i], reconnects[i]),
+            net::detached);
+    }
+    auto restart = [&]() -> net::awaitable<void> {
+        while (senders[0].acks.size() < std::size_t(sends / 3) && senders[0].failure.empty())
+            co_await pause_for(std::chrono::milliseconds(5));
+        pg.stop(); // (blocks the clients' thread for a moment: they only wait)
+        co_await pause_for(std::chrono::milliseconds(500));
+        pg.start();
+    };
+    net::co_spawn(io, restart, net::detached);
+    io.run_for(std::chrono::seconds(120));
+
+    int total_retries = 0;
+    for (std::size_t k = 0; k < senders.size(); ++k) {
+        check_contiguous(senders[k], final_seq, "sender " + std::to_string(k));
+        total_retries += retries[k];
+    }
+    BOOST_TEST_MESSAGE("sends answered unavailable and retried: " << total_retries);
+    BOOST_TEST(total_retries > 0); // the outage did meet sends
+    for (std::size_t i = 0; i < listeners.size(); ++i)
+        check_contiguous(listeners[i], final_seq,
+                         "listener " + std::to_string(i) + " on replica " + std::to_string(i % 3));
     report_reordering(c);
 }
 
