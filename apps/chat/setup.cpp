@@ -2,6 +2,7 @@
 
 #include "chat/fanout/commit_hook.hpp"
 #include "chat/fanout/room_events.hpp"
+#include "chat/realtime/events.hpp"
 #include "chat/routes.hpp"
 #include "chat/state.hpp"
 #include "parley/auth/keys_config.hpp"
@@ -35,7 +36,18 @@ chat_settings settings_from(config const& cfg)
         static_cast<std::size_t>(cfg.integer({"PARLEY_CHAT_REPLAY_BUDGET"}, 5000, 0, 10'000'000));
     s.auth_timeout = cfg.duration({"PARLEY_WS_AUTH_TIMEOUT"}, s.auth_timeout);
     s.max_batch = static_cast<std::size_t>(cfg.integer({"PARLEY_CHAT_MAX_BATCH"}, 512, 1, 100'000));
+    s.reorder_wait = cfg.duration({"PARLEY_CHAT_REORDER_WAIT"}, s.reorder_wait);
+    s.recent_frames =
+        static_cast<std::size_t>(cfg.integer({"PARLEY_CHAT_RECENT_FRAMES"}, 512, 0, 100'000));
     return s;
+}
+
+hub_options hub_options_from(chat_settings const& s)
+{
+    hub_options o;
+    o.reorder_wait = s.reorder_wait;
+    o.recent = s.recent_frames;
+    return o;
 }
 
 ws::session_options ws_options_from(config const& cfg)
@@ -54,6 +66,41 @@ ws::session_options ws_options_from(config const& cfg)
     return o;
 }
 
+// The bus between the chat replicas: PARLEY_BUS_URL (unset: in-process). Several replicas on the
+// in-process bus would each deliver only their own messages: refused, like SQLite.
+std::unique_ptr<bus::bus> bus_from_config(config const& cfg, net::any_io_executor executor)
+{
+    auto const url = cfg.string({"PARLEY_BUS_URL"}, "");
+    auto const replicas = cfg.integer({"PARLEY_REPLICAS"}, 1, 1, 10'000);
+    if (replicas > 1 && url.empty())
+        throw config_error("PARLEY_REPLICAS=" + std::to_string(replicas) +
+                           " needs a shared bus: PARLEY_BUS_URL is unset (the in-process bus "
+                           "reaches only this process's sessions); set PARLEY_BUS_URL to a "
+                           "redis:// URL, or run one replica");
+    return bus::make_bus(url, std::move(executor), "PARLEY_BUS_URL");
+}
+
+// The room hub's repairs: a room's new_message events after `after`, read from the store. Holds
+// the state only while it reads (nothing once the state is gone).
+net::awaitable<std::vector<sequenced_event>> missed_events(std::weak_ptr<chat_state> weak,
+                                                           std::int64_t room_id, std::int64_t after,
+                                                           std::size_t limit)
+{
+    std::vector<sequenced_event> out;
+    auto app = weak.lock();
+    if (!app)
+        co_return out;
+    history_query q;
+    q.limit = static_cast<std::int64_t>(limit);
+    q.after = after;
+    auto pending = app->rooms.messages(room_id, q);
+    auto rows = co_await std::move(pending);
+    out.reserve(rows.size());
+    for (auto const& m : rows)
+        out.push_back({.seq = m.seq, .event = events::new_message(m)});
+    co_return out;
+}
+
 // Nothing can post any more (the server has stopped): stop the presence announcer, let the
 // pending batches commit (their hook counts the stats), then send the stats.
 net::awaitable<void> flush_stats_last(std::shared_ptr<chat_state> state)
@@ -68,9 +115,9 @@ net::awaitable<void> flush_stats_last(std::shared_ptr<chat_state> state)
 chat_state::chat_state(service& svc)
     : settings(settings_from(svc.config)), executor(svc.runtime.executor()),
       db(store::open_database_from_config(svc.config, "chat")), rooms(db),
-      bus(bus::make_local_bus()), hub(*bus), presence(make_local_presence()),
-      verifier(
-          std::make_shared<auth::token_verifier const>(auth::verifier_from_config(svc.config))),
+      bus(bus_from_config(svc.config, executor)), hub(*bus, executor, hub_options_from(settings)),
+      presence(make_local_presence()), verifier(std::make_shared<auth::token_verifier const>(
+                                           auth::verifier_from_config(svc.config))),
       revocations(auth::revocations_from_auth(svc.config, svc.runtime)),
       limiter(settings.messages_per_second, settings.message_burst),
       frame_limiter(settings.frames_per_second, settings.frame_burst),
@@ -116,6 +163,9 @@ void setup(service& svc)
             };
             app->sessions.close_if(user_id, revoked, ws::close_code::unauthorized, "token revoked");
         }
+    });
+    state->hub.set_history([weak](std::int64_t room_id, std::int64_t after, std::size_t limit) {
+        return missed_events(weak, room_id, after, limit);
     });
     state->room_events = subscribe_room_events(state);
     add_routes(svc.server.routes(), state);

@@ -44,6 +44,11 @@ struct chat_settings {
     std::size_t max_replay = 500;     // messages replayed on one join with last_seq
     std::size_t replay_budget = 5000; // messages replayed per user per minute
     std::size_t max_batch = 512;      // messages per group-commit transaction
+    // How long a message from another replica that arrives before its predecessor waits for it
+    // before the missing ones are read from the store.
+    std::chrono::milliseconds reorder_wait{250};
+    // Messages a room keeps to hand to a session whose join read the store just before them.
+    std::size_t recent_frames = 512;
 };
 
 struct chat_state {

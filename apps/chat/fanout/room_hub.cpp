@@ -1,10 +1,45 @@
 #include "chat/fanout/room_hub.hpp"
 
 #include "chat/fanout/envelope.hpp"
+#include "parley/log/log.hpp"
+#include "parley/metrics/metrics.hpp"
+#include "parley/ws/flush_scope.hpp"
 
 #include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 namespace parley::chat_app {
+
+namespace {
+
+struct order_metrics {
+    metrics::counter_series& held = metrics::counter(
+        "parley_chat_reorder_held_total", "Messages from the bus held back for a predecessor");
+    metrics::counter_series& duplicates = metrics::counter(
+        "parley_chat_reorder_duplicates_total", "Messages from the bus already delivered");
+    metrics::counter_series& repairs =
+        metrics::counter("parley_chat_reorder_repairs_total", "Store reads of missed messages");
+    metrics::counter_series& repaired = metrics::counter(
+        "parley_chat_reorder_repaired_total", "Messages delivered from the store after a gap");
+    metrics::counter_series& catch_ups =
+        metrics::counter("parley_chat_reorder_join_catch_ups_total",
+                         "Joins further behind the room than its recent messages (store read)");
+};
+
+order_metrics& counters()
+{
+    static order_metrics m;
+    return m;
+}
+
+} // namespace
+
+room_hub::room_hub(bus::bus& bus, net::any_io_executor executor, hub_options options)
+    : bus_(bus), settings_(std::make_shared<shared_settings>(
+                     shared_settings{std::move(executor), options, history_fn()}))
+{}
 
 room_hub::~room_hub()
 {
@@ -16,46 +51,303 @@ room_hub::~room_hub()
     rooms.clear(); // unsubscribes outside our lock
 }
 
-void room_hub::deliver(room_state const& room, bus::payload const& payload)
+void room_hub::set_history(history_fn history)
 {
-    std::shared_ptr<std::vector<room_member> const> members;
-    {
-        std::lock_guard lock(room.mutex);
-        members = room.members;
-    }
-    if (members->empty())
-        return;
-    auto const e = decode(*payload);
-    if (!e)
-        return;                                   // not ours
-    auto const frame = ws::frame::text(e->event); // encoded once for every local recipient
-    for (auto const& m : *members)
-        if (m.user_id != e->skip_user || e->skip_user == 0)
-            m.session->send(frame);
+    settings_->history = std::move(history);
 }
 
-void room_hub::join(std::int64_t room_id, room_member m)
+void room_hub::release_locked(room_state& room, std::vector<order_type::entry>& released)
+{
+    auto const& members = *room.members;
+    auto const keep = room.settings->options.recent;
+    for (auto& r : released) {
+        for (auto const& m : members) {
+            if (r.seq <= m.after_seq || (r.item.skip_user != 0 && m.user_id == r.item.skip_user))
+                continue;
+            if (!room.catching_up.empty())
+                if (auto it = room.catching_up.find(m.session->id());
+                    it != room.catching_up.end()) {
+                    it->second.waiting.push_back(r.item.frame);
+                    continue;
+                }
+            m.session->send(r.item.frame);
+        }
+        if (keep > 0) {
+            if (room.recent.size() >= keep)
+                room.recent.pop_front();
+            room.recent.emplace_back(r.seq, std::move(r.item.frame));
+        }
+    }
+    released.clear();
+}
+
+void room_hub::deliver(std::shared_ptr<room_state> const& room, bus::payload const& payload)
+{
+    auto const e = decode(*payload);
+    if (!e)
+        return; // not ours
+    if (e->seq <= 0) {
+        // Unsequenced (typing, presence): at once, to whoever is in the room now.
+        std::shared_ptr<std::vector<room_member> const> members;
+        {
+            std::lock_guard lock(room->mutex);
+            members = room->members;
+        }
+        if (members->empty())
+            return;
+        auto const frame = ws::frame::text(e->event); // encoded once for every local recipient
+        for (auto const& m : *members)
+            if (m.user_id != e->skip_user || e->skip_user == 0)
+                m.session->send(frame);
+        return;
+    }
+    std::vector<order_type::entry> released;
+    bool opened = false, overflow = false;
+    std::uint64_t gap = 0;
+    {
+        std::lock_guard lock(room->mutex);
+        if (e->seq <= room->order.last()) {
+            counters().duplicates.inc();
+            return; // a duplicate: not even framed
+        }
+        bool const was_waiting = room->order.waiting();
+        auto const frame = ws::frame::text(e->event);
+        auto const outcome = room->order.offer(e->seq, delivery{frame, e->skip_user}, released);
+        overflow = outcome == order_type::outcome::dropped;
+        if (outcome == order_type::outcome::held)
+            counters().held.inc();
+        release_locked(*room, released);
+        if (room->order.waiting() && !was_waiting) {
+            opened = true;
+            gap = ++room->gap;
+        }
+    }
+    if (overflow)
+        request_repair(room); // the store has what did not fit
+    else if (opened)
+        net::co_spawn(room->settings->executor, expire(room, gap), net::detached);
+}
+
+net::awaitable<void> room_hub::expire(std::shared_ptr<room_state> room, std::uint64_t gap)
+{
+    net::steady_timer timer(room->settings->executor);
+    timer.expires_after(room->settings->options.reorder_wait);
+    co_await timer.async_wait(use_tuple);
+    {
+        std::lock_guard lock(room->mutex);
+        if (!room->order.waiting() || room->gap != gap)
+            co_return; // closed by the bus in time (or a newer gap has its own timer)
+    }
+    request_repair(room);
+}
+
+void room_hub::request_repair(std::shared_ptr<room_state> const& room)
+{
+    {
+        std::lock_guard lock(room->mutex);
+        if (room->repairing) {
+            room->repair_again = true;
+            return;
+        }
+        room->repairing = true;
+        room->repair_again = false;
+    }
+    net::co_spawn(room->settings->executor, repair(room), net::detached);
+}
+
+// Reads what came after the last delivered seq from the store until the gap is closed and the
+// store has nothing newer, delivering in order (the held ones join in as they become next).
+net::awaitable<void> room_hub::repair(std::shared_ptr<room_state> room)
+{
+    auto const& settings = *room->settings;
+    auto const batch = std::max<std::size_t>(settings.options.history_batch, 1);
+    int stalled = 0; // reads in a row that closed nothing while something was held
+    for (;;) {
+        std::int64_t after;
+        {
+            std::lock_guard lock(room->mutex);
+            after = room->order.last();
+            room->repair_again = false;
+        }
+        std::vector<sequenced_event> rows;
+        bool failed = false;
+        counters().repairs.inc();
+        if (settings.history) {
+            try {
+                auto pending = settings.history(room->room_id, after, batch);
+                rows = co_await std::move(pending);
+            } catch (std::exception const& ex) {
+                failed = true;
+                log::warn("room repair could not read the store",
+                          {{"room_id", room->room_id}, {"error", ex.what()}});
+            }
+        }
+        bool again = false;
+        {
+            ws::flush_scope one_write_per_session; // closes after the lock below is released
+            std::lock_guard lock(room->mutex);
+            std::vector<order_type::entry> released;
+            for (auto& r : rows)
+                if (r.seq > room->order.last() &&
+                    room->order.offer(r.seq, delivery{ws::frame::text(r.event), 0}, released) ==
+                        order_type::outcome::released)
+                    counters().repaired.inc();
+            bool const progress = room->order.last() > after;
+            stalled = progress ? 0 : stalled + 1;
+            if (room->order.waiting() && !failed && stalled >= 3) {
+                // The store has nothing before the held ones (their rows are gone): move on.
+                log::warn("room repair skips a gap the store cannot fill",
+                          {{"room_id", room->room_id},
+                           {"last_seq", room->order.last()},
+                           {"held", static_cast<std::int64_t>(room->order.held())}});
+                room->order.skip_gap(released);
+            }
+            release_locked(*room, released);
+            again = rows.size() == batch || room->repair_again ||
+                    (room->order.waiting() && !room->members->empty());
+            if (!again)
+                room->repairing = false;
+        }
+        if (!again)
+            co_return;
+        if (failed || stalled > 0) {
+            // The store is down, or the missing rows are not visible yet: not in a busy loop.
+            net::steady_timer pause(settings.executor);
+            pause.expires_after(failed ? std::chrono::milliseconds(1'000)
+                                       : std::chrono::milliseconds(50));
+            co_await pause.async_wait(use_tuple);
+        }
+    }
+}
+
+// Sends a session that joined far behind the room what it missed, from the store, then what the
+// room released meanwhile; from then on it is served live like the others.
+net::awaitable<void> room_hub::catch_up(std::shared_ptr<room_state> room, std::uint64_t session,
+                                        std::int64_t after)
+{
+    auto const& settings = *room->settings;
+    std::int64_t upto;
+    {
+        std::lock_guard lock(room->mutex);
+        auto it = room->catching_up.find(session);
+        if (it == room->catching_up.end())
+            co_return;
+        upto = it->second.upto;
+    }
+    std::vector<sequenced_event> rows;
+    auto const batch = std::max<std::size_t>(settings.options.history_batch, 1);
+    std::int64_t from = after;
+    int failures = 0;
+    while (settings.history && from < upto) {
+        bool failed = false;
+        try {
+            auto const want = std::min(batch, static_cast<std::size_t>(upto - from));
+            auto pending = settings.history(room->room_id, from, want);
+            auto more = co_await std::move(pending);
+            for (auto& r : more)
+                if (r.seq > from && r.seq <= upto) {
+                    from = r.seq;
+                    rows.push_back(std::move(r));
+                }
+            if (more.size() < want)
+                break; // the rest is gone from the store: the client's gap check backfills
+        } catch (std::exception const& ex) {
+            failed = true;
+            log::warn("catch-up of a joining session could not read the store",
+                      {{"room_id", room->room_id}, {"error", ex.what()}});
+        }
+        if (!failed)
+            continue;
+        if (++failures >= 10)
+            break;
+        net::steady_timer pause(settings.executor);
+        pause.expires_after(std::chrono::milliseconds(500));
+        co_await pause.async_wait(use_tuple);
+    }
+    ws::flush_scope one_write; // closes after the lock below is released
+    std::lock_guard lock(room->mutex);
+    auto it = room->catching_up.find(session);
+    if (it == room->catching_up.end())
+        co_return; // it left meanwhile
+    auto waiting = std::move(it->second.waiting);
+    room->catching_up.erase(it);
+    std::shared_ptr<ws::session> target;
+    for (auto const& m : *room->members)
+        if (m.session->id() == session)
+            target = m.session;
+    if (!target)
+        co_return;
+    for (auto const& r : rows)
+        if (r.seq > after)
+            target->send(ws::frame::text(r.event));
+    for (auto const& f : waiting)
+        target->send(f);
+}
+
+std::int64_t room_hub::join(std::int64_t room_id, room_member m)
+{
+    std::shared_ptr<room_state> behind; // a catch-up to start once our locks are released
+    auto const session_id = m.session->id();
+    auto const after = m.after_seq;
+    auto const upto = join_locked(room_id, std::move(m), behind);
+    // (co_spawn may run the coroutine at once, in this thread: never under the room's lock.)
+    if (behind)
+        net::co_spawn(behind->settings->executor, catch_up(behind, session_id, after),
+                      net::detached);
+    return upto;
+}
+
+std::int64_t room_hub::join_locked(std::int64_t room_id, room_member m,
+                                   std::shared_ptr<room_state>& behind)
 {
     std::lock_guard lock(mutex_);
     auto& e = rooms_[room_id];
     if (!e.state) {
-        e.state = std::make_shared<room_state>();
+        // The first local session: the room's order starts at what its join read from the store.
+        e.state = std::make_shared<room_state>(room_id, settings_, m.after_seq);
         std::weak_ptr<room_state> weak = e.state;
         auto on_event = [weak](std::string_view, bus::payload const& p) {
             if (auto room = weak.lock())
-                deliver(*room, p);
+                deliver(room, p);
         };
-        e.subscription = bus_.subscribe(channel_of(room_id), on_event);
+        // Published between the join's read and the subscription taking effect: read from the
+        // store once the bus says the subscription is in effect (and after each reconnect).
+        auto on_gap = [weak](std::string_view) {
+            if (auto room = weak.lock())
+                request_repair(room);
+        };
+        e.subscription = bus_.subscribe(channel_of(room_id), on_event, on_gap);
     }
-    std::lock_guard room_lock(e.state->mutex);
-    auto const& current = *e.state->members;
+    auto& room = *e.state;
+    std::lock_guard room_lock(room.mutex);
+    auto const& current = *room.members;
     auto const id = m.session->id();
+    auto const last = room.order.last();
     if (std::any_of(current.begin(), current.end(),
                     [id](auto const& x) { return x.session->id() == id; }))
-        return;
+        return std::max(last, m.after_seq);
+    if (m.after_seq < last) {
+        // The room delivered messages committed after this join read the store: they come from
+        // the recently delivered frames (a gap beyond them the client backfills from history).
+        auto it = std::find_if(room.recent.begin(), room.recent.end(),
+                               [&](auto const& r) { return r.first > m.after_seq; });
+        if (it != room.recent.end() && it->first == m.after_seq + 1) {
+            for (; it != room.recent.end(); ++it)
+                m.session->send(it->second);
+            m.after_seq = last;
+        } else {
+            // Further behind than the recent frames: (after_seq, last] is read from the store for
+            // this session, and what the room releases meanwhile waits for it.
+            room.catching_up[id] = room_state::catch_up{.upto = last, .waiting = {}};
+            counters().catch_ups.inc();
+            behind = e.state;
+        }
+    }
+    auto const upto = m.after_seq;
     auto next = std::make_shared<std::vector<room_member>>(current);
     next->push_back(std::move(m));
-    e.state->members = std::move(next);
+    room.members = std::move(next);
+    return upto;
 }
 
 void room_hub::leave(std::int64_t room_id, std::uint64_t session_id)
@@ -70,6 +362,7 @@ void room_hub::leave(std::int64_t room_id, std::uint64_t session_id)
         std::lock_guard room_lock(state.mutex);
         auto next = std::make_shared<std::vector<room_member>>(*state.members);
         std::erase_if(*next, [session_id](auto const& x) { return x.session->id() == session_id; });
+        state.catching_up.erase(session_id);
         if (next->empty()) {
             state.members = std::move(next);
             dropped = std::move(it->second.subscription);
@@ -98,6 +391,8 @@ std::size_t room_hub::evict(std::int64_t room_id, std::int64_t user_id)
             (m.user_id == user_id ? removed : *next).push_back(m);
         if (removed.empty())
             return 0;
+        for (auto const& m : removed)
+            state.catching_up.erase(m.session->id());
         if (next->empty()) {
             dropped = std::move(it->second.subscription);
             state.members = std::move(next);

@@ -248,8 +248,11 @@ net::awaitable<void> connection::join(ws::session& s, join_frame const& frame)
             return;
         for (auto const& m : r.missed)
             session->send_text(events::new_message(m));
-        app.hub.join(room_id, room_member{session, user_id, listener});
-        session->send_text(events::joined(room_id, r.last_seq, r.truncated));
+        // From another replica, the room may have delivered messages newer than this join's read
+        // (the hub sends them) or not yet those up to it (the hub skips them for this session).
+        auto const upto =
+            app.hub.join(room_id, room_member{session, user_id, listener, r.last_seq});
+        session->send_text(events::joined(room_id, upto, r.truncated));
     };
     // What may be replayed: at most max_replay, and what is left of the user's replay budget
     // (taken now, the unused part given back); the rest the client pages over HTTP (truncated).

@@ -35,7 +35,9 @@ using handler = std::function<void(std::string_view channel, payload const& mess
 // Messages on `channel` may have been lost (the Redis bus reconnected and has subscribed again):
 // read what was missed from the store. Called like the handler (same thread rules, never
 // concurrently with it), after the new subscription is in effect, so that every message published
-// after the call reaches the handler. The local bus never loses messages and never calls it.
+// after the call reaches the handler; the Redis bus also calls it once a channel's first
+// SUBSCRIBE is in effect (what was published before was not received). The local bus never loses
+// messages and never calls it.
 using gap_handler = std::function<void(std::string_view channel)>;
 
 // Alive while subscribed; destroying it unsubscribes (no call starts after the destructor).

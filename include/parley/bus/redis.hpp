@@ -135,7 +135,7 @@ private:
 // Handlers run on that connection's strand (over `executor`), one at a time; all messages parsed
 // from one read of its socket are delivered inside one ws::flush_scope. After a reconnect every
 // channel is subscribed again and each subscription's gap handler is called once the new
-// SUBSCRIBE is in effect.
+// SUBSCRIBE is in effect; so it is after a channel's first SUBSCRIBE.
 std::unique_ptr<bus> make_redis_bus(net::any_io_executor executor, endpoint where,
                                     client_options options = {});
 

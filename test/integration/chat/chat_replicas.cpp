@@ -330,4 +330,16 @@ BOOST_AUTO_TEST_CASE(sqlite_refuses_to_serve_several_replicas)
     BOOST_TEST(r.output.find("PARLEY_REPLICAS") != std::string::npos, r.output);
 }
 
+BOOST_AUTO_TEST_CASE(several_replicas_without_a_bus_url_refuse_to_start)
+{
+    test::temp_directory dir;
+    auto const url = test::postgres_server::shared().create_database();
+    auto r = test::run_to_exit(test::binary_path("chat"), {{"PARLEY_DATA_DIR", dir.path()},
+                                                           {"PARLEY_CHAT_DATABASE_URL", url},
+                                                           {"PARLEY_REPLICAS", "3"}});
+    BOOST_TEST(r.code == 2, r.output);
+    BOOST_TEST(r.output.find("PARLEY_REPLICAS=3") != std::string::npos, r.output);
+    BOOST_TEST(r.output.find("PARLEY_BUS_URL") != std::string::npos, r.output);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

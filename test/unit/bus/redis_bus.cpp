@@ -249,6 +249,34 @@ BOOST_AUTO_TEST_CASE(handlers_never_overlap_and_may_unsubscribe_themselves)
     BOOST_TEST(self_calls.load() == 1);
 }
 
+// A subscriber that read its store before subscribing learns when the subscription is in effect:
+// what was published before it was not received, and is read back from the store.
+BOOST_AUTO_TEST_CASE(a_new_channel_reports_one_gap_once_its_subscription_is_in_effect)
+{
+    test::redis_server server;
+    test::io_threads io;
+    redis::client admin(io.executor(), server.endpoint(), fast_options());
+    auto publisher = redis::make_redis_bus(io.executor(), server.endpoint(), fast_options("pub"));
+    auto subscriber = redis::make_redis_bus(io.executor(), server.endpoint(), fast_options("sub"));
+    BOOST_TEST_REQUIRE(test::wait_until([&] { return admin.connected(); }));
+    std::this_thread::sleep_for(200ms); // the subscriber's connection is up, subscribed to nothing
+    inbox got;
+    std::atomic<int> gaps{0};
+    std::atomic<std::size_t> received_at_gap{99};
+    auto sub = subscriber->subscribe(
+        "room:g", [&](std::string_view, bus::payload const& p) { got.add(*p); },
+        [&](std::string_view) {
+            received_at_gap = got.size();
+            gaps.fetch_add(1);
+        });
+    BOOST_TEST_REQUIRE(test::wait_until([&] { return gaps.load() == 1; }));
+    BOOST_TEST(received_at_gap.load() == 0u);
+    publisher->publish("room:g", bus::make_payload("after"));
+    BOOST_TEST(test::wait_until([&] { return got.size() == 1; }));
+    std::this_thread::sleep_for(100ms);
+    BOOST_TEST(gaps.load() == 1); // once, not per message
+}
+
 BOOST_AUTO_TEST_CASE(a_redis_restart_under_traffic_reports_a_gap_and_delivery_resumes)
 {
     test::redis_server server;

@@ -51,8 +51,10 @@ std::unique_ptr<subscription> subscriber_connection::subscribe(std::string_view 
         std::lock_guard lock(channels_mutex_);
         auto it = channels_.find(channel);
         bool const first = it == channels_.end();
+        // A new channel's gap handler is called once its SUBSCRIBE is in effect too: what was
+        // published before that (e.g. since the subscriber read the store) was not received.
         if (first)
-            it = channels_.emplace(std::string(channel), channel_state{}).first;
+            it = channels_.emplace(std::string(channel), channel_state{nullptr, true}).first;
         auto& list = it->second.entries;
         auto next = list ? std::make_shared<entry_list>(*list) : std::make_shared<entry_list>();
         next->push_back(e);
