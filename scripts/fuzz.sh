@@ -25,7 +25,8 @@ echo "fuzz: build took $(( $(date +%s) - start )) s"
 build=$root/build/fuzz
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  for source in test/fuzz/*.cpp; do targets+=("$(basename "$source" .cpp)"); done
+  # Every target the fuzz preset builds (test/fuzz/CMakeLists.txt lists what it leaves out).
+  for binary in "$build"/fuzzers/*; do targets+=("$(basename "$binary")"); done
 fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}

@@ -52,7 +52,7 @@ bool well_formed(std::span<node const> nodes, std::size_t& at)
     if (at >= nodes.size())
         return false;
     auto const& n = nodes[at++];
-    if (n.type != reply::kind::array)
+    if (n.type != redis::reply::kind::array)
         return true;
     if (n.integer < 0)
         return false;
