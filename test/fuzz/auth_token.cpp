@@ -13,6 +13,7 @@
 //   3  base64 (url and standard): a decoding re-encodes to the same text, and any bytes
 //      encode and decode back.
 #include "auth/base64.hpp"
+#include "check.hpp"
 #include "parley/auth/keys_config.hpp"
 #include "parley/auth/token.hpp"
 #include "parley/config/config.hpp"
@@ -32,14 +33,6 @@ using namespace parley;
 using auth::detail::base64_alphabet;
 
 namespace {
-
-#define PARLEY_FUZZ_CHECK(cond)                                                                    \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);         \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 // A key made for this harness (and its seed corpus) only.
 constexpr char private_pem[] = "-----BEGIN PRIVATE KEY-----\n"

@@ -12,6 +12,7 @@
 //   - a close uses a code a server may send, with a reason of at most 123 bytes of UTF-8;
 //   - the handler never throws (the session would close 1011: a bug).
 #include "chat_app.hpp"
+#include "check.hpp"
 #include "parley/auth/token.hpp"
 #include "parley/config/config.hpp"
 #include "parley/http/router.hpp"
@@ -38,14 +39,6 @@
 #include <unistd.h>
 
 using namespace parley;
-
-#define PARLEY_FUZZ_CHECK(cond)                                                                    \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);         \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 namespace {
 

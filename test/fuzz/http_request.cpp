@@ -11,6 +11,7 @@
 //   - 405 carries Allow; no response header contains CR or LF;
 //   - the request id is a sane caller id or a fresh one; traceparent is well-formed;
 //   - consumed bytes stay within the input and always advance.
+#include "check.hpp"
 #include "http/request_parse.hpp"
 #include "parley/auth/token.hpp"
 #include "parley/http/context.hpp"
@@ -33,14 +34,6 @@
 #include <string_view>
 
 using namespace parley;
-
-#define PARLEY_FUZZ_CHECK(cond)                                                                    \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);         \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 namespace {
 

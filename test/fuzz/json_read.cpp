@@ -6,6 +6,7 @@
 // one with every supported member type. Checks: nothing but json::read_error comes out; a
 // read_error names a field that exists in the struct (or the document); a value read
 // successfully, written back as JSON and read again, is equal to itself (doubles within 2 ulps).
+#include "check.hpp"
 #include "parley/json/json.hpp"
 
 #include <boost/describe/class.hpp>
@@ -23,14 +24,6 @@
 
 using namespace parley;
 namespace bj = boost::json;
-
-#define PARLEY_FUZZ_CHECK(cond)                                                                    \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);         \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 namespace shapes {
 

@@ -10,6 +10,7 @@
 //   - a URL either parses (pool within 1-256, a timeout not negative) or throws store::error.
 #include "store/pg_value.hpp"
 
+#include "check.hpp"
 #include "store/pg_url.hpp"
 
 #include <cstddef>
@@ -23,14 +24,6 @@
 using namespace parley::store;
 
 namespace {
-
-#define PARLEY_FUZZ_CHECK(cond)                                                                    \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);         \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 constexpr std::uint32_t oids[] = {pg::bool_oid,   pg::bytea_oid,   pg::int8_oid, pg::int2_oid,
                                   pg::int4_oid,   pg::text_oid,    pg::oid_oid,  pg::float4_oid,

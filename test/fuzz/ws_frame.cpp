@@ -10,6 +10,7 @@
 //   - a received close code is one a peer may send, its reason valid UTF-8;
 //   - an error carries 1002, 1003, 1007 or 1009, and the parser stays failed;
 //   - every text message re-encoded by the other side's encoder parses back to itself.
+#include "check.hpp"
 #include "parley/ws/frame.hpp"
 #include "ws/codec.hpp"
 #include "ws/utf8.hpp"
@@ -28,14 +29,6 @@ using ws::detail::parse_event;
 using ws::detail::role;
 
 namespace {
-
-#define PARLEY_FUZZ_CHECK(cond)                                                                    \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            std::fprintf(stderr, "check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);         \
-            std::abort();                                                                          \
-        }                                                                                          \
-    } while (0)
 
 struct event {
     parse_event type;
