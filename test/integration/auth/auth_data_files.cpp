@@ -1,5 +1,6 @@
 // The auth service's data directory as a fresh start leaves it: auth.db (password hashes,
 // e-mail addresses) and its -wal/-shm 0600, the development keys folder 0700.
+#include "support/file_modes.hpp"
 #include "support/http.hpp"
 #include "support/process.hpp"
 
@@ -8,18 +9,7 @@
 #include <sys/stat.h>
 
 using namespace parley;
-
-namespace {
-
-unsigned mode_of(std::filesystem::path const& p)
-{
-    struct stat st {};
-    if (::stat(p.c_str(), &st) != 0)
-        throw std::runtime_error("stat " + p.string() + " failed");
-    return st.st_mode & 07777;
-}
-
-} // namespace
+using test::mode_of;
 
 BOOST_AUTO_TEST_SUITE(auth_data_files)
 

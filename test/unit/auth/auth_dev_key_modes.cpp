@@ -1,30 +1,15 @@
 // The development key pair is written under <data dir>/keys: the folder is 0700 and the key
 // files 0600 whatever the umask, and a keys folder left 0755 by an older Parley is tightened.
 #include "parley/auth/token.hpp"
+#include "support/file_modes.hpp"
 #include "unit/store/temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <sys/stat.h>
 
 using namespace parley;
-
-namespace {
-
-unsigned mode_of(std::filesystem::path const& p)
-{
-    struct stat st {};
-    if (::stat(p.c_str(), &st) != 0)
-        throw std::runtime_error("stat " + p.string() + " failed");
-    return st.st_mode & 07777;
-}
-
-struct umask_scope {
-    explicit umask_scope(mode_t m) : previous(::umask(m)) {}
-    ~umask_scope() { ::umask(previous); }
-    mode_t previous;
-};
-
-} // namespace
+using test::mode_of;
+using test::umask_scope;
 
 BOOST_AUTO_TEST_SUITE(auth_dev_key_modes)
 

@@ -2,6 +2,7 @@
 // files are created 0600 and the folders the store creates 0700, whatever the umask; an existing
 // database (and its -wal/-shm) with looser bits is tightened when opened.
 #include "parley/store/database.hpp"
+#include "support/file_modes.hpp"
 #include "unit/store/temp_dir.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -9,23 +10,10 @@
 #include <sys/stat.h>
 
 using namespace parley;
+using test::mode_of;
+using test::umask_scope;
 
 namespace {
-
-unsigned mode_of(std::filesystem::path const& p)
-{
-    struct stat st {};
-    if (::stat(p.c_str(), &st) != 0)
-        throw std::runtime_error("stat " + p.string() + " failed");
-    return st.st_mode & 07777;
-}
-
-// The process umask for one test, restored at its end.
-struct umask_scope {
-    explicit umask_scope(mode_t m) : previous(::umask(m)) {}
-    ~umask_scope() { ::umask(previous); }
-    mode_t previous;
-};
 
 void write_something(store::database& db)
 {
