@@ -8,6 +8,8 @@
 // Read-only and cheap; the gateway does not forward /internal/*.
 #pragma once
 
+#include <boost/json/object.hpp>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -20,8 +22,13 @@ namespace parley {
 // The version every Parley binary reports (the CMake project version).
 std::string_view version() noexcept;
 
+// The report of GET /internal/instance, for a process that also announces it elsewhere (the chat
+// replicas' heartbeats in Redis). Thread-safe.
+using instance_reporter = std::function<boost::json::object()>;
+
 // Adds GET /internal/instance to `server` and a middleware counting routed requests for its
 // requests_per_s figure (averaged since the previous report, or since start for the first).
-void expose_instance(http::server& server, std::string service_name);
+// Returns the same report for other uses (it shares the rate sample with the endpoint).
+instance_reporter expose_instance(http::server& server, std::string service_name);
 
 } // namespace parley

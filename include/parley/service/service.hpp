@@ -18,6 +18,7 @@
 #include "parley/config/config.hpp"
 #include "parley/http/server.hpp"
 #include "parley/runtime/runtime.hpp"
+#include "parley/service/instance.hpp"
 #include "parley/service/readiness.hpp"
 
 #include <cstdint>
@@ -45,6 +46,7 @@ struct service {
     http::server& server;
     service_info const& info;
     parley::readiness& readiness; // GET /ready: the dependencies the service cannot serve without
+    instance_reporter describe;   // what GET /internal/instance reports about this process
 };
 
 // Exit codes: 0 after a graceful stop, 2 for a configuration error (printed to stderr and

@@ -61,25 +61,30 @@ struct instance_state {
     }
 };
 
-net::awaitable<http::response> report_instance(std::shared_ptr<instance_state> state,
-                                               http::server const& server)
+boost::json::object describe(instance_state& state, http::server const& server)
 {
-    auto uptime = std::chrono::duration<double>(clock::now() - state->started).count();
-    co_return http::json({
-        {"service", state->service},
+    auto uptime = std::chrono::duration<double>(clock::now() - state.started).count();
+    return {
+        {"service", state.service},
         {"instance",
-         state->host + ":" + std::to_string(server.port()) + "/" + std::to_string(::getpid())},
+         state.host + ":" + std::to_string(server.port()) + "/" + std::to_string(::getpid())},
         {"version", PARLEY_VERSION},
         {"uptime_s", uptime},
         {"open_connections", server.open_connections()},
         {"open_websockets", server.open_websockets()},
-        {"requests_per_s", state->requests_per_s()},
-    });
+        {"requests_per_s", state.requests_per_s()},
+    };
+}
+
+net::awaitable<http::response> report_instance(std::shared_ptr<instance_state> state,
+                                               http::server const& server)
+{
+    co_return http::json(describe(*state, server));
 }
 
 } // namespace
 
-void expose_instance(http::server& server, std::string service_name)
+instance_reporter expose_instance(http::server& server, std::string service_name)
 {
     auto state = std::make_shared<instance_state>();
     state->service = std::move(service_name);
@@ -95,6 +100,7 @@ void expose_instance(http::server& server, std::string service_name)
         return report_instance(state, server);
     };
     server.routes().get("/internal/instance", report);
+    return [state, &server] { return describe(*state, server); };
 }
 
 } // namespace parley

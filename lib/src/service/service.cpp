@@ -67,10 +67,11 @@ int run_service(service_info info, std::function<void(service&)> setup)
         cfg.production(); // validates PARLEY_ENV early
         rt = std::make_unique<runtime>(runtime_options_from(cfg));
         server = std::make_unique<http::server>(*rt, server_options_from(cfg, info));
-        expose_instance(*server, info.name); // first: its middleware counts every request
+        // First: its middleware counts every request.
+        auto describe = expose_instance(*server, info.name);
         auto ready = std::make_shared<readiness>();
         expose_readiness(*server, *rt, ready);
-        service svc{cfg, *rt, *server, info, *ready};
+        service svc{cfg, *rt, *server, info, *ready, std::move(describe)};
         setup(svc);
         auto internal_options = internal_options_from(cfg, info);
         server->listen();
