@@ -30,6 +30,7 @@ chat_settings settings_from(config const& cfg)
         cfg.integer({"PARLEY_CHAT_MAX_REFUSED_FRAMES"}, 100, 1, 1'000'000));
     s.typing_interval = cfg.duration({"PARLEY_CHAT_TYPING_INTERVAL"}, s.typing_interval);
     s.presence_interval = cfg.duration({"PARLEY_CHAT_PRESENCE_INTERVAL"}, s.presence_interval);
+    s.presence_heartbeat = cfg.duration({"PARLEY_CHAT_PRESENCE_HEARTBEAT"}, s.presence_heartbeat);
     s.max_replay =
         static_cast<std::size_t>(cfg.integer({"PARLEY_CHAT_MAX_REPLAY"}, 500, 0, 100'000));
     s.replay_budget =
@@ -80,6 +81,22 @@ std::unique_ptr<bus::bus> bus_from_config(config const& cfg, net::any_io_executo
     return bus::make_bus(url, std::move(executor), "PARLEY_BUS_URL");
 }
 
+// Presence across the replicas, when they share Redis (PARLEY_BUS_URL); none for one process on
+// the in-process bus.
+std::shared_ptr<presence_sync> presence_sync_from(service& svc, chat_state& app)
+{
+    auto const url = svc.config.string({"PARLEY_BUS_URL"}, "");
+    if (url.empty())
+        return nullptr;
+    auto where = bus::redis::parse_url(url);
+    if (!where) // bus_from_config has refused it already
+        throw config_error("PARLEY_BUS_URL: " + where.error());
+    auto const heartbeat = app.settings.presence_heartbeat;
+    return std::make_shared<presence_sync>(
+        app.executor, *where, *app.bus, app.presence, app.hub, svc.describe,
+        presence_sync_options{.heartbeat = heartbeat, .ttl = 3 * heartbeat});
+}
+
 // The room hub's repairs: a room's new_message events after `after`, read from the store. Holds
 // the state only while it reads (nothing once the state is gone).
 net::awaitable<std::vector<sequenced_event>> missed_events(std::weak_ptr<chat_state> weak,
@@ -101,11 +118,14 @@ net::awaitable<std::vector<sequenced_event>> missed_events(std::weak_ptr<chat_st
     co_return out;
 }
 
-// Nothing can post any more (the server has stopped): stop the presence announcer, let the
-// pending batches commit (their hook counts the stats), then send the stats.
+// Nothing can post any more (the server has stopped): stop the presence announcer, take this
+// replica's presence out of Redis, let the pending batches commit (their hook counts the stats),
+// then send the stats.
 net::awaitable<void> flush_stats_last(std::shared_ptr<chat_state> state)
 {
     state->announcer->stop();
+    if (state->presence_sync)
+        co_await state->presence_sync->stop();
     co_await state->writer->wait_idle();
     co_await state->stats->stop();
 }
@@ -116,8 +136,8 @@ chat_state::chat_state(service& svc)
     : settings(settings_from(svc.config)), executor(svc.runtime.executor()),
       db(store::open_database_from_config(svc.config, "chat")), rooms(db),
       bus(bus_from_config(svc.config, executor)), hub(*bus, executor, hub_options_from(settings)),
-      presence(make_local_presence()), verifier(std::make_shared<auth::token_verifier const>(
-                                           auth::verifier_from_config(svc.config))),
+      verifier(
+          std::make_shared<auth::token_verifier const>(auth::verifier_from_config(svc.config))),
       revocations(auth::revocations_from_auth(svc.config, svc.runtime)),
       limiter(settings.messages_per_second, settings.message_burst),
       frame_limiter(settings.frames_per_second, settings.frame_burst),
@@ -125,7 +145,7 @@ chat_state::chat_state(service& svc)
       replay_limiter(static_cast<double>(settings.replay_budget) / 60.0 + 1e-9,
                      static_cast<double>(settings.replay_budget)),
       typing(settings.typing_interval), announcer(std::make_shared<presence_announcer>(
-                                            executor, hub, *presence, settings.presence_interval)),
+                                            executor, hub, presence, settings.presence_interval)),
       ws_options(ws_options_from(svc.config))
 {
     db.migrate(chat_migrations());
@@ -171,6 +191,9 @@ void setup(service& svc)
     add_routes(svc.server.routes(), state);
     state->stats->start();
     state->announcer->start();
+    state->presence_sync = presence_sync_from(svc, *state);
+    if (state->presence_sync)
+        state->presence_sync->start();
     // The last stats flush waits until the server has stopped (on_stopped: after every on_stop
     // hook, the server's drain among them) and the writer has committed what it held, so that
     // messages stored while sessions drained are counted too. The hook owns the state.

@@ -5,6 +5,7 @@
 #include "chat/fanout/room_hub.hpp"
 #include "chat/realtime/presence.hpp"
 #include "chat/realtime/presence_announcer.hpp"
+#include "chat/realtime/presence_sync.hpp"
 #include "chat/realtime/rate_limiter.hpp"
 #include "chat/realtime/session_registry.hpp"
 #include "chat/realtime/typing_throttle.hpp"
@@ -40,10 +41,12 @@ struct chat_settings {
     std::chrono::milliseconds refused_window{10'000};
     std::chrono::milliseconds typing_interval{2'000};   // one is_typing:true per user and room
     std::chrono::milliseconds presence_interval{1'000}; // one announcement per user and room
-    std::chrono::milliseconds auth_timeout{10'000};     // the auth frame must come this soon
-    std::size_t max_replay = 500;     // messages replayed on one join with last_seq
-    std::size_t replay_budget = 5000; // messages replayed per user per minute
-    std::size_t max_batch = 512;      // messages per group-commit transaction
+    // How often a replica renews its presence in Redis and reads the others' (with Redis).
+    std::chrono::milliseconds presence_heartbeat{1'000};
+    std::chrono::milliseconds auth_timeout{10'000}; // the auth frame must come this soon
+    std::size_t max_replay = 500;                   // messages replayed on one join with last_seq
+    std::size_t replay_budget = 5000;               // messages replayed per user per minute
+    std::size_t max_batch = 512;                    // messages per group-commit transaction
     // How long a message from another replica that arrives before its predecessor waits for it
     // before the missing ones are read from the store.
     std::chrono::milliseconds reorder_wait{250};
@@ -61,7 +64,8 @@ struct chat_state {
     chat_store rooms;
     std::unique_ptr<bus::bus> bus;
     room_hub hub;
-    std::unique_ptr<chat_app::presence> presence;
+    chat_app::presence presence;
+    std::shared_ptr<chat_app::presence_sync> presence_sync; // with Redis: across the replicas
     std::shared_ptr<message_writer> writer;
     std::shared_ptr<stats_flusher> stats;
     std::shared_ptr<auth::token_verifier const> verifier;

@@ -102,7 +102,7 @@ void evict_audience(chat_state& app, room_event_envelope const& e,
     // For a public room everyone is the audience: only those in it have anything to leave.
     std::set<std::int64_t> leaving;
     if (e.audience.everyone) {
-        for (auto const& u : app.presence->online(e.room_id))
+        for (auto const& u : app.presence.local(e.room_id))
             leaving.insert(u.user_id);
     } else {
         for (auto const& s : sessions)

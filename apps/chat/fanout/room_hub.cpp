@@ -414,6 +414,19 @@ void room_hub::publish(std::int64_t room_id, std::string_view event_json, event_
     bus_.publish(channel_of(room_id), bus::make_payload(std::move(payload)));
 }
 
+void room_hub::send_here(std::int64_t room_id, std::string_view event_json)
+{
+    std::shared_ptr<room_state> room;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = rooms_.find(room_id);
+        if (it == rooms_.end())
+            return;
+        room = it->second.state;
+    }
+    deliver(room, bus::make_payload(encode({.seq = 0, .skip_user = 0, .event = event_json})));
+}
+
 std::size_t room_hub::local_sessions(std::int64_t room_id) const
 {
     std::lock_guard lock(mutex_);

@@ -97,6 +97,10 @@ public:
     // Publishes a serialized event to the room on every process.
     void publish(std::int64_t room_id, std::string_view event_json, event_routing r = {});
 
+    // Sends an unsequenced event to this process's sessions in the room only: what each replica
+    // works out for its own sessions (another replica's users gone with it).
+    void send_here(std::int64_t room_id, std::string_view event_json);
+
     std::size_t local_sessions(std::int64_t room_id) const;
 
     static std::string channel_of(std::int64_t room_id)

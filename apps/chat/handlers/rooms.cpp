@@ -149,7 +149,7 @@ net::awaitable<http::response> online_users(chat_state& app, http::request_conte
     auto const* viewer = ctx.optional_user();
     auto r = co_await room_or_404(app, ctx.int_param("id"), viewer);
     boost::json::array out;
-    for (auto const& u : app.presence->online(r.id))
+    for (auto const& u : app.presence.online(r.id))
         out.push_back(boost::json::object{
             {"user_id", u.user_id}, {"username", u.username}, {"joined_at", u.joined_at}});
     co_return http::json(out);

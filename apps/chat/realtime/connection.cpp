@@ -283,10 +283,10 @@ net::awaitable<void> connection::join(ws::session& s, join_frame const& frame)
         std::lock_guard lock(rooms_mutex_);
         first = rooms_.insert(room_id).second;
     }
-    if (first && app_->presence->add(room_id, user_id, user_->username) &&
+    if (first && app_->presence.add(room_id, user_id, user_->username) &&
         app_->announcer->changed(room_id, user_id, user_->username, true))
         co_return; // the room, this session included, heard user_joined and online_users
-    s.send_text(events::online_users(room_id, app_->presence->online(room_id)));
+    s.send_text(events::online_users(room_id, app_->presence.online(room_id)));
 }
 
 // A join of a room this session is in already: no second subscription, no presence events and
@@ -320,7 +320,7 @@ net::awaitable<void> connection::rejoin(ws::session& s, std::int64_t room_id)
 void connection::depart(std::uint64_t session_id, std::int64_t room_id)
 {
     app_->hub.leave(room_id, session_id);
-    if (app_->presence->remove(room_id, user_->user_id))
+    if (app_->presence.remove(room_id, user_->user_id))
         app_->announcer->changed(room_id, user_->user_id, user_->username, false);
 }
 

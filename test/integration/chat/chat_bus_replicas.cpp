@@ -2,9 +2,7 @@
 // PostgreSQL database and one redis-server (PARLEY_BUS_URL), PARLEY_REPLICAS=3. WebSocket clients
 // spread over the replicas must get every message of their room exactly once, in seq order, with
 // no gap, whichever replica it was sent through.
-#include "chat_fixture.hpp"
-#include "support/postgres_server.hpp"
-#include "support/redis_server.hpp"
+#include "replica_cluster.hpp"
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -288,28 +286,6 @@ void check_contiguous(record const& r, std::int64_t final_seq, std::string const
                         << " once each, got: " << got.str());
     }
 }
-
-struct cluster {
-    explicit cluster(int replicas, env extra = {}, std::string database_url = {})
-    {
-        auto const url =
-            database_url.empty() ? test::postgres_server::shared().create_database() : database_url;
-        settings = env{{"PARLEY_CHAT_DATABASE_URL", url},
-                       {"PARLEY_BUS_URL", redis.url()},
-                       {"PARLEY_REPLICAS", std::to_string(replicas)},
-                       {"PARLEY_CHAT_MESSAGES_PER_SECOND", "100000"},
-                       {"PARLEY_CHAT_MESSAGE_BURST", "100000"},
-                       {"PARLEY_CHAT_FRAMES_PER_SECOND", "100000"},
-                       {"PARLEY_CHAT_FRAME_BURST", "100000"}};
-        for (auto& [k, v] : extra)
-            settings[k] = v;
-        for (int i = 0; i < replicas; ++i)
-            chat.push_back(std::make_unique<chat_server>(settings));
-    }
-    test::redis_server redis;
-    env settings;
-    std::vector<std::unique_ptr<chat_server>> chat;
-};
 
 // How much reordering the replicas did (parley_chat_reorder_*), in the test's log.
 // senders[k] (user 10 + k) on replica k % 3 sends `sends` paced messages into room 1.
