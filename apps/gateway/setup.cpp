@@ -23,6 +23,19 @@ std::string self_host(std::string bind)
     return bind;
 }
 
+// Where the chat replicas announce themselves: PARLEY_BUS_URL, as chat's (unset: nowhere).
+std::unique_ptr<bus::redis::client> replicas_from_config(config const& cfg, net::any_io_executor ex)
+{
+    auto const url = cfg.string({"PARLEY_BUS_URL"}, "");
+    if (url.empty())
+        return nullptr;
+    auto where = bus::redis::parse_url(url);
+    if (!where)
+        throw config_error("PARLEY_BUS_URL: " + where.error());
+    return std::make_unique<bus::redis::client>(
+        std::move(ex), *where, bus::redis::client_options{.name = "redis-replicas"});
+}
+
 } // namespace
 
 void setup(service& svc)
@@ -67,6 +80,7 @@ void setup(service& svc)
         .probe_options = probe_options,
         .ws_connect_timeout = forward_options.connect_timeout + std::chrono::seconds(3),
         .service_token = auth::service_token_from_config(cfg),
+        .replicas = replicas_from_config(cfg, ex),
     });
     // X-Forwarded-For: the address the gateway saw, or its trusted proxy's entry; auth, which
     // throttles logins per address, gets the credential with it so that it believes it.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "gateway/upstream.hpp"
+#include "parley/bus/redis.hpp"
 #include "parley/http/server.hpp"
 
 #include <atomic>
@@ -24,6 +25,9 @@ struct gateway_state {
     std::chrono::milliseconds ws_connect_timeout{5'000};
     std::atomic<std::size_t> next_chat{0}; // round-robin of WebSocket sessions over chat addresses
     std::string service_token;             // PARLEY_SERVICE_TOKEN: for /internal/* of instances
+    // PARLEY_BUS_URL: where the chat replicas announce themselves (the topology lists them from
+    // there, behind one Service address too); unset: the chat addresses are asked.
+    std::unique_ptr<bus::redis::client> replicas;
 
     // The service credential, for asking an instance's /internal/* (the gateway's own public
     // port refuses them without it).

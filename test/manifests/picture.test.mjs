@@ -15,7 +15,7 @@ test('the picture shows every workload, its pods and every allowed connection', 
   const svg = picture(render('base'));
   for (const n of ['frontend', 'gateway', 'auth', 'user', 'chat', 'postgres', 'redis']) assert.match(svg, new RegExp(`>${n}</text>`));
   assert.equal((svg.match(/<title>[a-z]+ pod \d+<\/title>/g) || []).length, 2 * 5 + 1 + 1);
-  assert.equal((svg.match(/marker-end/g) || []).length, 11 + 2); // 11 configured paths, 2 ways in
+  assert.equal((svg.match(/marker-end/g) || []).length, 12 + 2); // 12 configured paths, 2 ways in
   // More replicas draw more pods.
   const scaled = picture(render('overlays/scale'), 'manifests/overlays/scale');
   assert.equal((scaled.match(/<title>chat pod \d+<\/title>/g) || []).length, 8);

@@ -1,6 +1,8 @@
 #include "gateway/gather.hpp"
 #include "gateway/handlers/handlers.hpp"
+#include "parley/bus/replicas.hpp"
 #include "parley/http/error.hpp"
+#include "parley/json/json.hpp"
 
 namespace parley::gateway_app {
 
@@ -32,6 +34,42 @@ net::awaitable<boost::json::value> service_instances(std::string name, upstream&
     co_return boost::json::object{{"name", name}, {"instances", std::move(instances)}};
 }
 
+// The chat replicas as their heartbeats in Redis describe them (each renews its report every
+// couple of seconds; a dead one expires); null when Redis does not answer.
+net::awaitable<boost::json::value> announced_instances(bus::redis::client& redis)
+{
+    auto live = co_await bus::redis::live_replicas(redis, "chat");
+    if (!live)
+        co_return nullptr;
+    boost::json::array instances;
+    for (auto const& r : *live) {
+        boost::json::object out;
+        if (auto report = json::parse(r.report); report && report->is_object())
+            out = report->as_object();
+        // "host:port/pid": the address is the part before the pid.
+        auto const* instance = out.if_contains("instance");
+        std::string address =
+            instance && instance->is_string() ? std::string(instance->as_string()) : r.id;
+        address = address.substr(0, address.rfind('/'));
+        out["address"] = address;
+        out["up"] = true;
+        out["replica"] = r.id;
+        out["source"] = "heartbeat";
+        instances.push_back(std::move(out));
+    }
+    co_return boost::json::object{{"name", "chat"}, {"instances", std::move(instances)}};
+}
+
+net::awaitable<boost::json::value> chat_instances(gateway_state& g, http::fields credential)
+{
+    if (g.replicas) {
+        auto announced = co_await announced_instances(*g.replicas);
+        if (!announced.is_null())
+            co_return announced;
+    }
+    co_return co_await service_instances("chat", g.chat, std::move(credential));
+}
+
 net::awaitable<boost::json::value> gateway_instance(gateway_state& g)
 {
     auto options = g.probe_options;
@@ -53,7 +91,7 @@ net::awaitable<http::response> topology(gateway_state& g, http::request_context&
     asks.push_back(gateway_instance(g));
     asks.push_back(service_instances("auth", g.auth, credential));
     asks.push_back(service_instances("user", g.user, credential));
-    asks.push_back(service_instances("chat", g.chat, credential));
+    asks.push_back(chat_instances(g, credential));
     boost::json::array services;
     for (auto& s : co_await gather(std::move(asks)))
         services.push_back(std::move(s));
