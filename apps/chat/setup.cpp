@@ -164,7 +164,7 @@ chat_state::chat_state(service& svc)
 
 chat_state::~chat_state() = default;
 
-void setup(service& svc)
+std::shared_ptr<chat_state> setup(service& svc)
 {
     auto state = std::make_shared<chat_state>(svc);
     // The original chat service answered every token problem with 401 "Unauthorized".
@@ -199,6 +199,7 @@ void setup(service& svc)
     // messages stored while sessions drained are counted too. The hook owns the state.
     svc.runtime.on_stopped([state] { return flush_stats_last(state); });
     log::info("chat ready", {{"database", std::string(state->db.backend_name())}});
+    return state;
 }
 
 } // namespace parley::chat_app

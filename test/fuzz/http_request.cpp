@@ -1,6 +1,7 @@
 // Fuzz target: the HTTP request parser (Beast's, with the server's limits) and the router, then
 // what handlers read from a request: path and query parameters, JSON bodies, the bearer token,
-// request ids and trace context, and the WebSocket upgrade checks.
+// request ids and trace context, and an upgrade route (a WebSocket endpoint: the handshake checks
+// and its accept function, router.upgrade("/ws", ws::endpoint(accept, options))).
 //
 // The input is a byte stream as a client would send it on one keep-alive connection: requests
 // are parsed and answered one after the other (lib/src/http/request_parse.hpp) until the input
@@ -8,6 +9,8 @@
 //   - a refused request gets 400, 413 or 431 with a JSON {"error": ...} body;
 //   - a routed request's answer is a status the API uses, errors as JSON {"error": ...};
 //     anything but http::error escaping a handler is a bug (as the server would answer 500);
+//   - an upgrade route answers 101 (with a 28-character Sec-WebSocket-Accept and something to
+//     run on the connection) or a refusal as http::error, like any other route;
 //   - 405 carries Allow; no response header contains CR or LF;
 //   - the request id is a sane caller id or a fresh one; traceparent is well-formed;
 //   - consumed bytes stay within the input and always advance.
@@ -17,8 +20,9 @@
 #include "parley/http/context.hpp"
 #include "parley/http/error.hpp"
 #include "parley/http/router.hpp"
+#include "parley/http/upgrade.hpp"
 #include "parley/json/json.hpp"
-#include "ws/server_session.hpp"
+#include "parley/ws/session.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -131,7 +135,7 @@ struct harness {
         };
         options.allowed_origins = {"http://localhost:8080"};
         options.subprotocols = {"parley.v1", "chat"};
-        routes.websocket("/ws", accept, options);
+        routes.upgrade("/ws", ws::endpoint(accept, options));
     }
     std::shared_ptr<auth::token_verifier> verifier;
     http::authenticator authenticate;
@@ -171,26 +175,22 @@ bool sane_id(std::string_view id)
     return true;
 }
 
-http::response run_handler(net::io_context& io, http::handler const& h, http::request_context& ctx)
+// Runs a handler's coroutine to its end; what it throws propagates (the caller turns
+// http::error into its response; anything else is a bug: the server would answer 500).
+template <class T> T run_to_end(net::io_context& io, net::awaitable<T> work)
 {
-    std::optional<http::response> out;
+    std::optional<T> out;
     std::exception_ptr failure;
-    auto done = [&](std::exception_ptr e, http::response r) {
+    auto done = [&](std::exception_ptr e, T r) {
         failure = e;
         if (!e)
             out = std::move(r);
     };
-    net::co_spawn(io, h(ctx), done);
+    net::co_spawn(io, std::move(work), done);
     io.restart();
     io.run();
-    if (failure) {
-        try {
-            std::rethrow_exception(failure);
-        } catch (http::error const& e) {
-            return e.to_response();
-        }
-        // Anything else propagates: the server would answer 500, a bug.
-    }
+    if (failure)
+        std::rethrow_exception(failure);
     PARLEY_FUZZ_CHECK(out);
     return std::move(*out);
 }
@@ -216,16 +216,15 @@ http::response answer(net::io_context& io, http::request& req)
                 .with_header("Allow", match.allow);
         }
         ctx.set_route(http::router::pattern(*match.target), match.params);
-        if (auto const* accept = http::router::websocket_of(*match.target)) {
-            auto res = ws::detail::upgrade_response(
-                req, http::router::websocket_options_of(*match.target));
-            PARLEY_FUZZ_CHECK(res.status == http::status::switching_protocols);
-            PARLEY_FUZZ_CHECK(res.headers.get("Sec-WebSocket-Accept")->size() == 28);
-            auto handler = (*accept)(ctx);
-            PARLEY_FUZZ_CHECK(handler != nullptr);
-            return res;
+        if (auto const* upgrade = http::router::upgrade_of(*match.target)) {
+            auto up = run_to_end(io, (*upgrade)(ctx));
+            if (up.res.status == http::status::switching_protocols) {
+                PARLEY_FUZZ_CHECK(up.res.headers.get("Sec-WebSocket-Accept")->size() == 28);
+                PARLEY_FUZZ_CHECK(up.run != nullptr);
+            }
+            return std::move(up.res);
         }
-        return run_handler(io, http::router::handler_of(*match.target), ctx);
+        return run_to_end(io, http::router::handler_of(*match.target)(ctx));
     } catch (http::error const& e) {
         return e.to_response();
     }

@@ -11,9 +11,9 @@
 //   - an error carries 1002, 1003, 1007 or 1009, and the parser stays failed;
 //   - every text message re-encoded by the other side's encoder parses back to itself.
 #include "check.hpp"
+#include "parley/text/utf8.hpp"
 #include "parley/ws/frame.hpp"
 #include "ws/codec.hpp"
-#include "ws/utf8.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -44,7 +44,7 @@ void check_event(frame_parser const& p, parse_event e, std::size_t max_message_b
         break;
     case parse_event::text:
         PARLEY_FUZZ_CHECK(p.message().size() <= max_message_bytes);
-        PARLEY_FUZZ_CHECK(ws::detail::valid_utf8(p.message()));
+        PARLEY_FUZZ_CHECK(text::valid_utf8(p.message()));
         break;
     case parse_event::ping:
     case parse_event::pong:
@@ -54,7 +54,7 @@ void check_event(frame_parser const& p, parse_event e, std::size_t max_message_b
         PARLEY_FUZZ_CHECK(p.control_payload().size() <= 125);
         auto const code = static_cast<std::uint16_t>(p.received_close_code());
         PARLEY_FUZZ_CHECK(code == 0 || ws::detail::valid_close_code(code));
-        PARLEY_FUZZ_CHECK(ws::detail::valid_utf8(p.close_reason()));
+        PARLEY_FUZZ_CHECK(text::valid_utf8(p.close_reason()));
         break;
     }
     case parse_event::error: {
@@ -84,7 +84,7 @@ event record(frame_parser const& p, parse_event e)
     case parse_event::need_more:
         break;
     }
-    return {e};
+    return {e, {}, 0};
 }
 
 // Feeds `stream` in chunks whose sizes come from `seed` (0: all at once) and collects events up

@@ -81,7 +81,7 @@ write("http_request", "pipelined",
 write("http_request", "chunked_put",
       b"PUT /profile HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
       b"traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n\r\n"
-      b"7\r\n{\"bio\":\r\n6\r\n\"hi\"}\r\n0\r\n\r\n")
+      b"7\r\n{\"bio\":\r\n5\r\n\"hi\"}\r\n0\r\n\r\n")
 write("http_request", "websocket_upgrade",
       req("GET", "/ws?x=1", ["Upgrade: websocket", "Connection: keep-alive, Upgrade",
                              "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
