@@ -25,7 +25,7 @@ echo "fuzz: build took $(( $(date +%s) - start )) s"
 build=$root/build/fuzz
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  # Every target the fuzz preset builds (test/fuzz/CMakeLists.txt lists what it leaves out).
+  # Every target the fuzz preset builds (one per test/fuzz/<target>.cpp).
   for binary in "$build"/fuzzers/*; do targets+=("$(basename "$binary")"); done
 fi
 

@@ -180,8 +180,9 @@ struct chat_under_fuzz {
                {"PARLEY_CHAT_FRAME_BURST", "1000000"},
                {"PARLEY_CHAT_REPLAY_BUDGET", "10000000"}}),
           rt({.io_threads = 1, .worker_threads = 1, .handle_signals = false}),
-          server(rt, {.name = "chat-service"}), info{.name = "chat-service"}, svc{cfg, rt, server,
-                                                                                  info, ready}
+          server(rt, {.name = "chat-service"}), info{.name = "chat-service"}, svc{cfg,    rt,
+                                                                                  server, info,
+                                                                                  ready,  {}}
     {
         log::init("chat-fuzz", log::level::error);
         state = chat_app::setup(svc);

@@ -100,7 +100,7 @@ std::vector<online_user> presence::online(std::int64_t room_id) const
                 continue;
             }
             auto same = std::find_if(out.begin(), out.end(),
-                                     [&](auto const& o) { return o.user_id == user_id; });
+                                     [id = user_id](auto const& o) { return o.user_id == id; });
             if (u.joined_at < same->joined_at)
                 same->joined_at = u.joined_at;
         }
