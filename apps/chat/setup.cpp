@@ -31,6 +31,9 @@ chat_settings settings_from(config const& cfg)
     s.typing_interval = cfg.duration({"PARLEY_CHAT_TYPING_INTERVAL"}, s.typing_interval);
     s.presence_interval = cfg.duration({"PARLEY_CHAT_PRESENCE_INTERVAL"}, s.presence_interval);
     s.presence_heartbeat = cfg.duration({"PARLEY_CHAT_PRESENCE_HEARTBEAT"}, s.presence_heartbeat);
+    if (s.presence_heartbeat < std::chrono::milliseconds(100))
+        throw config_error("PARLEY_CHAT_PRESENCE_HEARTBEAT must be at least 100ms (a replica "
+                           "writes and reads every replica's presence at each heartbeat)");
     s.max_replay =
         static_cast<std::size_t>(cfg.integer({"PARLEY_CHAT_MAX_REPLAY"}, 500, 0, 100'000));
     s.replay_budget =

@@ -169,20 +169,24 @@ net::awaitable<void> presence_sync::flush_changes()
             del.push_back(field);
         }
     }
-    if (del.size() > 2) {
-        auto const removed = co_await redis_.command(std::span<std::string const>(del));
-        if (!removed)
-            log::warn("presence write failed", {{"error", removed.error().message()}});
-    }
-    auto const written = co_await redis_.command(std::span<std::string const>(set));
-    if (!written)
-        log::warn("presence write failed", {{"error", written.error().message()}});
+    if (del.size() > 2)
+        co_await write(del);
+    co_await write(set);
     auto const ttl = std::to_string(options_.ttl.count());
     auto const renewed = co_await redis_.command("PEXPIRE", hash_, ttl);
     (void)renewed;
     redis_.publish(channel,
                    json::serialize(boost::json::object{
                        {"replica", id_}, {"version", version}, {"changes", std::move(told)}}));
+}
+
+net::awaitable<void> presence_sync::write(std::vector<std::string> const& command)
+{
+    auto const done = co_await redis_.command(std::span<std::string const>(command));
+    if (!done || done->is_error()) {
+        rewrite_ = true; // the hash lacks this change: the next heartbeat writes it whole
+        log::warn("presence write failed", {{"error", done ? done->text : done.error().message()}});
+    }
 }
 
 net::awaitable<void> presence_sync::write_snapshot()
@@ -197,7 +201,8 @@ net::awaitable<void> presence_sync::write_snapshot()
     auto const cleared = co_await redis_.command("DEL", hash_);
     (void)cleared;
     auto const written = co_await redis_.command(std::span<std::string const>(set));
-    if (!written)
+    rewrite_ = !written || written->is_error();
+    if (rewrite_)
         co_return;
     auto const ttl = std::to_string(options_.ttl.count());
     auto const renewed = co_await redis_.command("PEXPIRE", hash_, ttl);
@@ -212,7 +217,8 @@ net::awaitable<void> presence_sync::heartbeat()
         log::warn("presence heartbeat failed", {{"error", renewed.error().message()}});
         co_return;
     }
-    if (renewed->integer == 0) // Redis lost it (restarted, or we were stopped past the ttl)
+    // Redis lost it (restarted, or this process was stopped past the ttl), or a write failed.
+    if (renewed->integer == 0 || rewrite_)
         co_await write_snapshot();
 
     auto report = report_();

@@ -35,6 +35,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace parley::chat_app {
 
@@ -64,6 +65,8 @@ private:
     net::awaitable<void> loop();
     net::awaitable<void> flush_changes();
     net::awaitable<void> heartbeat();
+    // One write to the hash; a failure marks it for a whole rewrite.
+    net::awaitable<void> write(std::vector<std::string> const& command);
     net::awaitable<void> write_snapshot();
     net::awaitable<void> read_replica(std::string const& replica);
     void received(std::string_view message);
@@ -85,7 +88,8 @@ private:
     std::mutex stale_mutex_;
     std::set<std::int64_t> stale_rooms_;
     std::atomic<bool> stopping_{false};
-    bool stopped_ = false;
+    std::atomic<bool> stopped_{false}; // the loop has said goodbye
+    bool rewrite_ = false;             // (the loop's) a write failed: the hash needs writing whole
 };
 
 } // namespace parley::chat_app

@@ -2,6 +2,7 @@
 // redis-server. Who is online in a room is the same on every replica; the users of a replica
 // killed with kill -9 leave online_users within 10 s (its heartbeat expires), those of a
 // replica stopped gracefully at once; sessions on the other replicas hear user_left.
+#include "integration/common/run_to_exit.hpp"
 #include "replica_cluster.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -154,6 +155,16 @@ BOOST_AUTO_TEST_CASE(a_user_with_sessions_on_two_replicas_stays_online_until_the
     auto const told = test::run_coro(
         io, [&] { return until_online(watcher, {1}); }, 10s);
     BOOST_TEST(told == std::vector<std::int64_t>{5});
+}
+
+BOOST_AUTO_TEST_CASE(a_heartbeat_too_short_to_be_served_is_refused_at_start)
+{
+    test::temp_directory dir;
+    auto r =
+        test::run_to_exit(test::binary_path("chat"), {{"PARLEY_DATA_DIR", dir.path()},
+                                                      {"PARLEY_CHAT_PRESENCE_HEARTBEAT", "10ms"}});
+    BOOST_TEST(r.code == 2, r.output);
+    BOOST_TEST(r.output.find("PARLEY_CHAT_PRESENCE_HEARTBEAT") != std::string::npos, r.output);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
