@@ -3,45 +3,52 @@
 #include "parley/time/utc.hpp"
 
 #include <algorithm>
+#include <map>
 #include <unordered_map>
 
 namespace parley::chat_app {
 
 namespace {
 
-// Each room's newest seq as this transaction sees it, written back once at the end.
+// Each room's newest seq as this transaction sees it.
 //
 // Several replicas may write one room at once, so the rooms that get messages are locked before
-// their last_seq is read: a no-op UPDATE ... RETURNING (portable; PostgreSQL takes the row lock
-// and returns the newest committed value, SQLite already holds the database's write lock). A
-// second batch for the same room, on any replica, waits until this one commits, then continues
-// from its last seq: contiguous and unique. Rooms are locked in id order, so two batches never
-// wait for each other in a cycle.
+// their last_seq is read, and their seqs reserved in the same statement: one
+// UPDATE rooms SET last_seq = last_seq + <messages for it> ... RETURNING per room (PostgreSQL
+// takes the row lock and works on the newest committed value; SQLite already holds the
+// database's write lock). A second batch for the same room, on any replica, waits until this one
+// commits, then continues from its last seq: contiguous and unique. Rooms are locked in id order,
+// so two batches never wait for each other in a cycle. A message that turns out to be a retry of
+// a stored one uses no seq: write_back then sets last_seq to the last one used (rare).
 class seq_cache {
 public:
     explicit seq_cache(store::connection& c) : c_(c) {}
 
     struct room_state {
-        std::int64_t last_seq = 0;
+        std::int64_t last_seq = 0; // the newest seq used
         bool is_private = false;
-        bool dirty = false;
+        std::int64_t reserved = 0; // what the row says now (locked rooms); 0: read only
     };
 
-    void lock(std::vector<std::int64_t> room_ids)
+    // `room_ids`: the room of each message of the batch.
+    void reserve(std::vector<std::int64_t> const& room_ids)
     {
-        std::sort(room_ids.begin(), room_ids.end());
-        room_ids.erase(std::unique(room_ids.begin(), room_ids.end()), room_ids.end());
-        for (auto id : room_ids) {
-            auto row = c_.query_one("UPDATE rooms SET last_seq = last_seq WHERE id = $1 "
+        std::map<std::int64_t, std::int64_t> messages; // in id order
+        for (auto id : room_ids)
+            ++messages[id];
+        for (auto const& [id, n] : messages) {
+            auto row = c_.query_one("UPDATE rooms SET last_seq = last_seq + $1 WHERE id = $2 "
                                     "RETURNING last_seq, is_private",
-                                    {id});
+                                    {n, id});
             auto& slot = rooms_[id];
-            if (row)
-                slot = room_state{row->get<std::int64_t>(0), row->get<bool>(1), false};
+            if (row) {
+                auto const upto = row->get<std::int64_t>(0);
+                slot = room_state{upto - n, row->get<bool>(1), upto};
+            }
         }
     }
 
-    // A room not locked above (joins only) is read without a lock.
+    // A room not reserved above (joins only) is read without a lock.
     room_state* find(std::int64_t room_id)
     {
         if (auto it = rooms_.find(room_id); it != rooms_.end())
@@ -49,14 +56,15 @@ public:
         auto row = c_.query_one("SELECT last_seq, is_private FROM rooms WHERE id = $1", {room_id});
         auto& slot = rooms_[room_id];
         if (row)
-            slot = room_state{row->get<std::int64_t>(0), row->get<bool>(1), false};
+            slot = room_state{row->get<std::int64_t>(0), row->get<bool>(1), 0};
         return slot ? &*slot : nullptr;
     }
 
+    // Gives back the seqs reserved for retries.
     void write_back()
     {
         for (auto const& [id, state] : rooms_)
-            if (state && state->dirty)
+            if (state && state->reserved != 0 && state->reserved != state->last_seq)
                 c_.execute("UPDATE rooms SET last_seq = $1 WHERE id = $2", {state->last_seq, id});
     }
 
@@ -94,7 +102,6 @@ post_result post(store::connection& c, seq_cache& rooms, post_op const& op, std:
     }
     auto const id = inserted->get<std::int64_t>(0);
     room->last_seq = seq;
-    room->dirty = true;
     return {post_result::stored, message_record{.id = id,
                                                 .room_id = op.room_id,
                                                 .seq = seq,
@@ -148,7 +155,7 @@ std::vector<write_result> process_writes(store::connection& c, std::span<write_o
     for (auto const& op : ops)
         if (auto const* p = std::get_if<post_op>(&op))
             written.push_back(p->room_id);
-    rooms.lock(std::move(written));
+    rooms.reserve(written);
     auto const now = utc_timestamp_ms();
     for (auto const& op : ops) {
         if (auto const* p = std::get_if<post_op>(&op))

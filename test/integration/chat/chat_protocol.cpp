@@ -111,6 +111,7 @@ struct retry_outcome {
     bj::object first_ack;
     bj::object second_ack;
     std::size_t echoes = 0; // new_message frames the retry caused
+    bj::object next_ack;    // of a new message after the retry
 };
 
 net::awaitable<retry_outcome> retry_same_client_id(std::uint16_t port, std::string token,
@@ -126,6 +127,9 @@ net::awaitable<retry_outcome> retry_same_client_id(std::uint16_t port, std::stri
     out.second_ack = co_await next_of(c, "ack", &skipped);
     auto rest = co_await drain_until_pong(c);
     out.echoes = count_type(skipped, "new_message") + count_type(rest, "new_message");
+    // The retry used no seq: the next message takes the one after the stored one.
+    co_await send_message(c, room, "the next one", "retry-2");
+    out.next_ack = co_await next_of(c, "ack");
     co_return out;
 }
 
@@ -488,7 +492,8 @@ BOOST_AUTO_TEST_CASE(retrying_a_client_id_stores_one_message_and_acks_the_same_s
     BOOST_TEST(out.first_ack.at("id").as_int64() == out.second_ack.at("id").as_int64());
     BOOST_TEST(out.second_ack.at("duplicate").as_bool() == true);
     BOOST_TEST(out.echoes == 1u); // the first send's broadcast, nothing for the retry
-    BOOST_TEST(srv.get("/rooms/1/messages").json().as_array().size() == 1u);
+    BOOST_TEST(out.next_ack.at("seq").as_int64() == out.first_ack.at("seq").as_int64() + 1);
+    BOOST_TEST(srv.get("/rooms/1/messages").json().as_array().size() == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(rejoining_with_last_seq_replays_what_was_missed_in_order)
