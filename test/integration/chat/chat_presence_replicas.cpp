@@ -103,8 +103,10 @@ BOOST_AUTO_TEST_CASE(
     for (std::size_t i = 0; i < 3; ++i)
         BOOST_TEST(within(5s, [&] { return online_at(*c.chat[i], 1) == everyone; }).has_value(),
                    "replica " << i << " lists alice, bob and carol");
-    // The first to join hears the others arrive, whichever replica they came through.
+    // Each hears the others arrive, whichever replica they came through (the last to join may
+    // first get a list its replica had not completed yet: the full one follows).
     test::run_coro(io, [&] { return until_online(alice, everyone); });
+    test::run_coro(io, [&] { return until_online(carol, everyone); });
 
     // kill -9: nobody says goodbye; bob goes when the replica's heartbeat expires.
     c.chat[1]->killed = true;
