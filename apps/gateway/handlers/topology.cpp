@@ -35,7 +35,7 @@ net::awaitable<boost::json::value> service_instances(std::string name, upstream&
 }
 
 // The chat replicas as their heartbeats in Redis describe them (each renews its report every
-// couple of seconds; a dead one expires); null when Redis does not answer.
+// PARLEY_CHAT_PRESENCE_HEARTBEAT; a dead one expires); null when Redis does not answer.
 net::awaitable<boost::json::value> announced_instances(bus::redis::client& redis)
 {
     auto live = co_await bus::redis::live_replicas(redis, "chat");
