@@ -243,9 +243,16 @@ net::awaitable<void> connection::join(ws::session& s, join_frame const& frame)
     // In commit order (see store/message_writer.hpp): what was missed, then live events. The
     // session is in the room before `joined` goes out, so that events not sequenced by the
     // writer (typing, presence) sent after the client saw `joined` reach it too.
-    auto attach = [&app, session, listener, room_id, user_id](join_result const& r) {
+    std::weak_ptr<connection> self = shared_from_this();
+    auto attach = [&app, session, listener, self, room_id, user_id](join_result const& r) {
         if (!r.found)
             return;
+        // In the room for evicted() and on_close() from here on (before the hub can deliver or
+        // evict), not only once this coroutine resumes.
+        if (auto c = self.lock()) {
+            std::lock_guard lock(c->rooms_mutex_);
+            c->rooms_.insert(room_id);
+        }
         for (auto const& m : r.missed)
             session->send_text(events::new_message(m));
         // From another replica, the room may have delivered messages newer than this join's read
@@ -278,12 +285,14 @@ net::awaitable<void> connection::join(ws::session& s, join_frame const& frame)
     if (!result.found)
         throw frame_error{"not_found", "Room not found", room_id};
 
-    bool first;
+    bool still_in;
     {
         std::lock_guard lock(rooms_mutex_);
-        first = rooms_.insert(room_id).second;
+        still_in = rooms_.contains(room_id);
     }
-    if (first && app_->presence.add(room_id, user_id, user_->username) &&
+    if (!still_in)
+        co_return; // removed from the room (`left` sent) or closed while the join completed
+    if (app_->presence.add(room_id, user_id, user_->username) &&
         app_->announcer->changed(room_id, user_id, user_->username, true))
         co_return; // the room, this session included, heard user_joined and online_users
     s.send_text(events::online_users(room_id, app_->presence.online(room_id)));
