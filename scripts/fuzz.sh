@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (the `fuzz` preset: clang, ASan + UBSan) and runs each one.
+# Builds the libFuzzer targets (the `fuzz` preset: clang, ASan + UBSan) and runs each one, as
+# many at once as there are cores (PARLEY_FUZZ_JOBS).
 #   scripts/fuzz.sh                 every target, 60 s each (what CI runs)
 #   scripts/fuzz.sh 600             every target, 10 minutes each
 #   scripts/fuzz.sh 300 ws_frame    one target (names: test/fuzz/<target>.cpp)
@@ -33,50 +34,71 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export PARLEY_LOG_LEVEL=error
 
-failed=()
-for target in "${targets[@]}"; do
-  binary=$build/fuzzers/$target
+# One target: its regressions, then fuzzing. Prints its result; returns non-zero on failure.
+fuzz_one() {
+  local target=$1
+  local binary=$build/fuzzers/$target
   if [ ! -x "$binary" ]; then
     echo "fuzz: no target '$target' (test/fuzz/$target.cpp)" >&2
-    failed+=("$target")
-    continue
+    return 1
   fi
-  seeds=$root/test/fuzz/corpus/$target
-  regressions=$root/test/fuzz/regressions/$target
-  corpus=$build/corpus/$target
-  artifacts=$build/artifacts/$target
-  log=$build/logs/$target.log
+  local seeds=$root/test/fuzz/corpus/$target
+  local regressions=$root/test/fuzz/regressions/$target
+  local corpus=$build/corpus/$target
+  local artifacts=$build/artifacts/$target
+  local log=$build/logs/$target.log
   mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
 
   if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
     if ! "$binary" "$regressions"/* >"$log.regressions" 2>&1; then
       echo "fuzz: $target FAILED on a regression input (test/fuzz/regressions/$target/); log:"
       tail -n 40 "$log.regressions"
-      failed+=("$target")
-      continue
+      return 1
     fi
   fi
 
+  local t0 status dict=()
   t0=$(date +%s)
-  set +e
-  dict=()
   [ -f "$root/test/fuzz/dict/$target.dict" ] && dict=(-dict="$root/test/fuzz/dict/$target.dict")
+  set +e
   "$binary" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     "${dict[@]}" -artifact_prefix="$artifacts/" "$corpus" "$seeds" >"$log" 2>&1
   status=$?
   set -e
+  local runs cov
   runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo "?")
   cov=$(grep -Eo 'cov: [0-9]+' "$log" | tail -n 1 || true)
   if [ $status -ne 0 ]; then
+    local reproducer
     reproducer=$(grep -Eo 'Test unit written to [^ ]+' "$log" | tail -n 1 | sed 's/Test unit written to //')
     echo "fuzz: $target FAILED after $(( $(date +%s) - t0 )) s (exit $status); log: $log"
     grep -E 'ERROR|SUMMARY|check failed|runtime error|threw|failed:' "$log" | head -n 10 || true
     echo "fuzz: reproducer: ${reproducer:-none written}"
     [ -n "${reproducer:-}" ] && echo "fuzz: rerun with: $binary $reproducer"
-    failed+=("$target")
-  else
-    echo "fuzz: $target ok: $runs runs in $(( $(date +%s) - t0 )) s, $cov"
+    return 1
   fi
+  echo "fuzz: $target ok: $runs runs in $(( $(date +%s) - t0 )) s, $cov"
+}
+
+# Targets run side by side, one per core (PARLEY_FUZZ_JOBS), each for the full time; each
+# one's output is printed whole when it ends.
+jobs=${PARLEY_FUZZ_JOBS:-$(nproc)}
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+running=0
+for target in "${targets[@]}"; do
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || true
+    running=$((running - 1))
+  fi
+  ( if fuzz_one "$target" >"$results/$target.out" 2>&1; then :; else touch "$results/$target.failed"; fi
+    cat "$results/$target.out" ) &
+  running=$((running + 1))
+done
+wait
+failed=()
+for target in "${targets[@]}"; do
+  [ -e "$results/$target.failed" ] && failed+=("$target")
 done
 
 echo "fuzz: total $(( $(date +%s) - start )) s"
