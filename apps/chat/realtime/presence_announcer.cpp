@@ -43,7 +43,11 @@ bool presence_announcer::changed(std::int64_t room_id, std::int64_t user_id,
         e.username = username;
     if (fresh || now - e.announced_at >= interval_) {
         if (!fresh && e.announced_online == online) {
-            e.held = false; // e.g. a departure whose arrival was never announced
+            // Back where the room last heard (a held change undone): nothing to announce, but
+            // sessions that joined meanwhile got a list without this user; the list again.
+            hub_.publish(room_id, events::online_users(room_id, online_.online(room_id)));
+            e.announced_at = now;
+            e.held = false;
             return true;
         }
         announce(it->first, e, online, now);
@@ -77,6 +81,8 @@ void presence_announcer::end_held_intervals()
             auto const online = is_online(k.room_id, k.user_id);
             if (online != e.announced_online)
                 announce(k, e, online, now);
+            else // no net change, but a session that joined meanwhile has an older list
+                hub_.publish(k.room_id, events::online_users(k.room_id, online_.online(k.room_id)));
             e.held = false;
             ++it;
         } else if (!e.announced_online) {

@@ -280,6 +280,34 @@ net::awaitable<presence_outcome> presence(chat_server const& srv)
     co_return out;
 }
 
+// tom arrives (announced), leaves at once (held: within the presence interval) and comes back;
+// maria joined while he was away and got a list without him. She must get one with him.
+net::awaitable<std::vector<std::size_t>> back_within_the_interval(chat_server const& srv)
+{
+    auto const port = srv.port();
+    auto const tom_token = srv.token(41, "tom");
+    auto const maria_token = srv.token(42, "maria");
+    {
+        auto first = co_await login(port, tom_token);
+        co_await join(first, general);
+        co_await first.close();
+    }
+    auto maria = co_await login(port, maria_token);
+    co_await join(maria, general);
+    auto tom = co_await login(port, tom_token);
+    co_await join(tom, general);
+    // The sizes of the lists maria gets, until one has tom (or the connection ends).
+    std::vector<std::size_t> sizes;
+    for (;;) {
+        auto f = co_await next_of(maria, "online_users");
+        auto const& users = f.at("users").as_array();
+        sizes.push_back(users.size());
+        for (auto const& u : users)
+            if (u.at("user_id").as_int64() == 41)
+                co_return sizes;
+    }
+}
+
 // --- slow consumers ----------------------------------------------------------------------------
 
 struct slow_outcome {
@@ -567,6 +595,15 @@ BOOST_AUTO_TEST_CASE(presence_events_and_the_online_list_follow_joins_and_discon
     auto after = out.online_after.at("users").as_array();
     BOOST_TEST_REQUIRE(after.size() == 1u);
     BOOST_TEST(after[0].at("user_id").as_int64() == 30);
+}
+
+BOOST_AUTO_TEST_CASE(
+    a_user_back_within_the_presence_interval_reaches_the_list_of_who_joined_meanwhile)
+{
+    chat_server srv;
+    // Within 5 s: the held interval (1 s) ends and the list goes out again.
+    auto sizes = test::run_coro([&] { return back_within_the_interval(srv); }, 5s);
+    BOOST_TEST(!sizes.empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_slow_consumer_is_cut_off_with_4008_while_the_others_keep_receiving)
