@@ -335,12 +335,14 @@ BOOST_AUTO_TEST_CASE(a_flush_scope_writes_a_burst_in_one_system_call)
             BOOST_TEST(ws::detail::stats().writes.value() == writes_before);
         });
         sender.join();
-        BOOST_TEST(ws::detail::stats().writes.value() - writes_before == 1u);
         for (int expected = 0; expected < count; ++expected) {
             auto const m = co_await c.read();
             BOOST_TEST_REQUIRE(m.has_value());
             BOOST_TEST_REQUIRE(*m == std::to_string(expected));
         }
+        // All 50 arrived: in one write (counted once it has happened, which on a loaded machine
+        // may be on the session's thread after the scope closed, not before join() returns).
+        BOOST_TEST(ws::detail::stats().writes.value() - writes_before == 1u);
         co_await c.close();
     });
 }
