@@ -7,6 +7,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <charconv>
+#include <cstdio>
 #include <map>
 #include <random>
 #include <set>
