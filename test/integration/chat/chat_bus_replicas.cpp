@@ -287,13 +287,13 @@ void check_contiguous(record const& r, std::int64_t final_seq, std::string const
     }
 }
 
-// How much reordering the replicas did (parley_chat_reorder_*), in the test's log.
-// senders[k] (user 10 + k) on replica k % 3 sends `sends` paced messages into room 1.
-void spawn_senders(net::io_context& io, cluster& c, int sends, std::int64_t final_seq,
-                   std::atomic<int>& joined, int everyone, std::vector<record>& senders)
+// senders[k] (user 10 + k) on replica k % replicas sends `sends` paced messages into room 1.
+void spawn_senders(net::io_context& io, cluster& c, std::size_t replicas, int sends,
+                   std::int64_t final_seq, std::atomic<int>& joined, int everyone,
+                   std::vector<record>& senders)
 {
     for (std::size_t k = 0; k < senders.size(); ++k) {
-        auto& srv = *c.chat[k % 3];
+        auto& srv = *c.chat[k % replicas];
         auto const token = srv.token(10 + std::int64_t(k), "s" + std::to_string(k));
         plan const p{.room = 1,
                      .sends = sends,
@@ -304,6 +304,7 @@ void spawn_senders(net::io_context& io, cluster& c, int sends, std::int64_t fina
     }
 }
 
+// How much reordering the replicas did (parley_chat_reorder_*), in the test's log.
 void report_reordering(cluster const& c)
 {
     for (std::size_t i = 0; i < c.chat.size(); ++i) {
@@ -452,16 +453,7 @@ BOOST_AUTO_TEST_CASE(a_replica_killed_under_load_its_clients_rejoin_elsewhere_an
     std::vector<record> senders(4), listeners(3 * listeners_per_replica);
     std::vector<int> reconnects(listeners.size(), 0);
     net::io_context io;
-    for (std::size_t k = 0; k < 4; ++k) {
-        auto& srv = *c.chat[k % 2];
-        auto const token = srv.token(10 + std::int64_t(k), "s" + std::to_string(k));
-        plan const p{.room = 1,
-                     .sends = sends,
-                     .prefix = "s" + std::to_string(k) + "-",
-                     .final_seq = final_seq};
-        net::co_spawn(io, paced_member(srv.port(), token, p, joined, everyone, senders[k]),
-                      net::detached);
-    }
+    spawn_senders(io, c, 2, sends, final_seq, joined, everyone, senders); // on the survivors
     for (std::size_t i = 0; i < listeners.size(); ++i) {
         auto& srv = *c.chat[i % 3];
         auto& other = *c.chat[i % 2]; // replica 2's clients go to 0 or 1
@@ -509,7 +501,7 @@ BOOST_AUTO_TEST_CASE(a_redis_restart_under_load_loses_nothing_the_replicas_read_
     std::vector<record> senders(6), listeners(3 * listeners_per_replica);
     std::vector<int> reconnects(listeners.size(), 0);
     net::io_context io;
-    spawn_senders(io, c, sends, final_seq, joined, everyone, senders);
+    spawn_senders(io, c, 3, sends, final_seq, joined, everyone, senders);
     for (std::size_t i = 0; i < listeners.size(); ++i) {
         auto& srv = *c.chat[i % 3];
         auto const token = srv.token(100 + std::int64_t(i), "l" + std::to_string(i));
@@ -552,7 +544,7 @@ BOOST_AUTO_TEST_CASE(a_replica_stopped_for_5_s_under_load_catches_up_in_order_af
     std::vector<record> senders(6), listeners(3 * listeners_per_replica);
     std::vector<int> reconnects(listeners.size(), 0);
     net::io_context io;
-    spawn_senders(io, c, sends, final_seq, joined, everyone, senders);
+    spawn_senders(io, c, 3, sends, final_seq, joined, everyone, senders);
     for (std::size_t i = 0; i < listeners.size(); ++i) {
         auto& srv = *c.chat[i % 3];
         auto& other = *c.chat[i % 2];
@@ -652,7 +644,7 @@ BOOST_AUTO_TEST_CASE(sessions_joining_under_load_get_each_later_message_once_in_
     std::vector<record> senders(6), early(anchors), late(24);
     std::vector<int> reconnects(early.size(), 0);
     net::io_context io;
-    spawn_senders(io, c, sends, final_seq, joined, everyone, senders);
+    spawn_senders(io, c, 3, sends, final_seq, joined, everyone, senders);
     plan const listen{.room = 1, .sends = 0, .prefix = {}, .final_seq = final_seq};
     for (std::size_t i = 0; i < early.size(); ++i) { // the room is live on every replica
         auto& srv = *c.chat[i % 3];
