@@ -88,12 +88,10 @@ std::unique_ptr<bus::bus> bus_from_config(config const& cfg, net::any_io_executo
 // the in-process bus.
 std::shared_ptr<presence_sync> presence_sync_from(service& svc, chat_state& app)
 {
-    auto const url = svc.config.string({"PARLEY_BUS_URL"}, "");
-    if (url.empty())
+    auto where = bus::redis::configured_endpoint(svc.config.string({"PARLEY_BUS_URL"}, ""),
+                                                 "PARLEY_BUS_URL");
+    if (!where)
         return nullptr;
-    auto where = bus::redis::parse_url(url);
-    if (!where) // bus_from_config has refused it already
-        throw config_error("PARLEY_BUS_URL: " + where.error());
     auto const heartbeat = app.settings.presence_heartbeat;
     return std::make_shared<presence_sync>(
         app.executor, *where, *app.bus, app.presence, app.hub, svc.describe,

@@ -26,12 +26,10 @@ std::string self_host(std::string bind)
 // Where the chat replicas announce themselves: PARLEY_BUS_URL, as chat's (unset: nowhere).
 std::unique_ptr<bus::redis::client> replicas_from_config(config const& cfg, net::any_io_executor ex)
 {
-    auto const url = cfg.string({"PARLEY_BUS_URL"}, "");
-    if (url.empty())
-        return nullptr;
-    auto where = bus::redis::parse_url(url);
+    auto where =
+        bus::redis::configured_endpoint(cfg.string({"PARLEY_BUS_URL"}, ""), "PARLEY_BUS_URL");
     if (!where)
-        throw config_error("PARLEY_BUS_URL: " + where.error());
+        return nullptr;
     return std::make_unique<bus::redis::client>(
         std::move(ex), *where, bus::redis::client_options{.name = "redis-replicas"});
 }

@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,6 +45,10 @@ struct endpoint {
 
 // The URL's problem in words on failure ("the port must be 1-65535", ...).
 boost::system::result<endpoint, std::string> parse_url(std::string_view url);
+
+// The Redis a configuration variable names (`variable` holds `url`): none when the value is
+// empty; a malformed one throws config_error naming the variable, its password masked.
+std::optional<endpoint> configured_endpoint(std::string_view url, std::string_view variable);
 
 // One RESP2 reply.
 struct reply {

@@ -26,16 +26,28 @@ std::string masked(std::string_view url)
 
 } // namespace
 
-std::unique_ptr<bus> make_bus(std::string_view url, net::any_io_executor executor,
-                              std::string_view variable)
+namespace redis {
+
+std::optional<endpoint> configured_endpoint(std::string_view url, std::string_view variable)
 {
     if (url.empty())
-        return make_local_bus();
-    auto where = redis::parse_url(url);
+        return std::nullopt;
+    auto where = parse_url(url);
     if (!where)
         throw config_error(std::string(variable) + "=\"" + masked(url) + "\": " + where.error() +
                            "; expected redis://[[user]:password@]host[:port][/db], or unset for "
                            "the in-process bus");
+    return std::move(*where);
+}
+
+} // namespace redis
+
+std::unique_ptr<bus> make_bus(std::string_view url, net::any_io_executor executor,
+                              std::string_view variable)
+{
+    auto where = redis::configured_endpoint(url, variable);
+    if (!where)
+        return make_local_bus();
     log::info("bus: redis",
               {{"address", where->host + ":" + std::to_string(where->port)}, {"db", where->db}});
     redis::client_options options;
