@@ -81,24 +81,28 @@ void room_hub::release_locked(room_state& room, std::vector<order_type::entry>& 
     released.clear();
 }
 
+void room_hub::deliver_unsequenced(room_state& room, std::string_view event, std::int64_t skip_user)
+{
+    std::shared_ptr<std::vector<room_member> const> members;
+    {
+        std::lock_guard lock(room.mutex);
+        members = room.members;
+    }
+    if (members->empty())
+        return;
+    auto const frame = ws::frame::text(event); // encoded once for every local recipient
+    for (auto const& m : *members)
+        if (m.user_id != skip_user || skip_user == 0)
+            m.session->send(frame);
+}
+
 void room_hub::deliver(std::shared_ptr<room_state> const& room, bus::payload const& payload)
 {
     auto const e = decode(*payload);
     if (!e)
         return; // not ours
     if (e->seq <= 0) {
-        // Unsequenced (typing, presence): at once, to whoever is in the room now.
-        std::shared_ptr<std::vector<room_member> const> members;
-        {
-            std::lock_guard lock(room->mutex);
-            members = room->members;
-        }
-        if (members->empty())
-            return;
-        auto const frame = ws::frame::text(e->event); // encoded once for every local recipient
-        for (auto const& m : *members)
-            if (m.user_id != e->skip_user || e->skip_user == 0)
-                m.session->send(frame);
+        deliver_unsequenced(*room, e->event, e->skip_user);
         return;
     }
     std::vector<order_type::entry> released;
@@ -424,7 +428,7 @@ void room_hub::send_here(std::int64_t room_id, std::string_view event_json)
             return;
         room = it->second.state;
     }
-    deliver(room, bus::make_payload(encode({.seq = 0, .skip_user = 0, .event = event_json})));
+    deliver_unsequenced(*room, event_json, 0);
 }
 
 std::size_t room_hub::local_sessions(std::int64_t room_id) const

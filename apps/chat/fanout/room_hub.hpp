@@ -148,6 +148,9 @@ private:
     std::int64_t join_locked(std::int64_t room_id, room_member m,
                              std::shared_ptr<room_state>& behind);
     static void deliver(std::shared_ptr<room_state> const& room, bus::payload const& payload);
+    // Unsequenced events (typing, presence): at once, to whoever is in the room now.
+    static void deliver_unsequenced(room_state& room, std::string_view event,
+                                    std::int64_t skip_user);
     // Queues released messages to the room's sessions (room lock held).
     static void release_locked(room_state& room, std::vector<order_type::entry>& released);
     static void request_repair(std::shared_ptr<room_state> const& room);

@@ -20,13 +20,18 @@ bool presence_announcer::is_online(std::int64_t room_id, std::int64_t user_id) c
                        [user_id](auto const& u) { return u.user_id == user_id; });
 }
 
+void presence_announcer::publish_online_list(std::int64_t room_id)
+{
+    hub_.publish(room_id, events::online_users(room_id, online_.online(room_id)));
+}
+
 void presence_announcer::announce(key k, entry& e, bool online, clock::time_point now)
 {
     if (online)
         hub_.publish(k.room_id, events::user_joined(k.room_id, k.user_id, e.username));
     else
         hub_.publish(k.room_id, events::user_left(k.room_id, k.user_id, e.username));
-    hub_.publish(k.room_id, events::online_users(k.room_id, online_.online(k.room_id)));
+    publish_online_list(k.room_id);
     e.announced_online = online;
     e.announced_at = now;
     e.held = false;
@@ -45,7 +50,7 @@ bool presence_announcer::changed(std::int64_t room_id, std::int64_t user_id,
         if (!fresh && e.announced_online == online) {
             // Back where the room last heard (a held change undone): nothing to announce, but
             // sessions that joined meanwhile got a list without this user; the list again.
-            hub_.publish(room_id, events::online_users(room_id, online_.online(room_id)));
+            publish_online_list(room_id);
             e.announced_at = now;
             e.held = false;
             return true;
@@ -82,7 +87,7 @@ void presence_announcer::end_held_intervals()
             if (online != e.announced_online)
                 announce(k, e, online, now);
             else // no net change, but a session that joined meanwhile has an older list
-                hub_.publish(k.room_id, events::online_users(k.room_id, online_.online(k.room_id)));
+                publish_online_list(k.room_id);
             e.held = false;
             ++it;
         } else if (!e.announced_online) {

@@ -58,6 +58,7 @@ private:
         std::string username;
     };
 
+    void publish_online_list(std::int64_t room_id);
     // Under mutex_: publishes the change and the room's online list.
     void announce(key k, entry& e, bool online, clock::time_point now);
     bool is_online(std::int64_t room_id, std::int64_t user_id) const;

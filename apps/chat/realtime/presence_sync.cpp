@@ -38,6 +38,12 @@ std::string make_replica_id()
            suffix;
 }
 
+// The hash holding a replica's rooms and users.
+std::string presence_key(std::string_view replica)
+{
+    return "parley:presence:chat:" + std::string(replica);
+}
+
 std::string field_of(std::int64_t room_id, std::int64_t user_id)
 {
     return std::to_string(room_id) + ":" + std::to_string(user_id);
@@ -72,7 +78,7 @@ presence_sync::presence_sync(net::any_io_executor executor, bus::redis::endpoint
                              bus::bus& bus, presence& online, room_hub& hub,
                              std::function<boost::json::object()> report,
                              presence_sync_options options)
-    : id_(make_replica_id()), hash_("parley:presence:chat:" + id_),
+    : id_(make_replica_id()), hash_(presence_key(id_)),
       redis_(executor, std::move(redis), bus::redis::client_options{.name = "redis-presence"}),
       bus_(bus), online_(online), hub_(hub), report_(std::move(report)), options_(options),
       timer_(executor)
@@ -245,7 +251,7 @@ net::awaitable<void> presence_sync::heartbeat()
 
 net::awaitable<void> presence_sync::read_replica(std::string const& replica)
 {
-    auto const key = "parley:presence:chat:" + replica;
+    auto const key = presence_key(replica);
     auto all = co_await redis_.command("HGETALL", key);
     if (!all || all->is_error())
         co_return;
