@@ -85,6 +85,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
     std::unordered_map<std::uint64_t, connection_entry> connections;
     std::uint64_t next_connection_id = 0;
 
+    struct admission;
     struct connection;
     struct incoming;
     struct outcome;
@@ -97,7 +98,10 @@ struct server::impl : std::enable_shared_from_this<impl> {
     net::awaitable<bool> write_response(connection& c, incoming const& in, outcome& out,
                                         bool close_after);
     net::awaitable<outcome> run_upgrade(request_context& ctx, upgrade_handler const& h);
-    net::awaitable<void> upgrade(connection& c, outcome& out);
+    using upgraded_run = std::function<net::awaitable<void>(upgraded_connection)>;
+    void hand_over(connection& c, outcome& out);
+    net::awaitable<void> run_upgraded(std::unique_ptr<admission> counted, std::uint64_t id,
+                                      upgraded_run run, upgraded_connection conn);
     void observe(incoming const& in, unsigned status_code, std::size_t bytes_written,
                  std::string_view request_id, std::string_view remote);
     net::awaitable<response> dispatch(request_context& ctx, router::match const& m);
@@ -292,28 +296,44 @@ void server::impl::release(std::string const& address)
             per_address.erase(it);
 }
 
-// One connection's state: its stream, the bytes read ahead, and its registration for the
-// graceful stop (removed when the connection ends).
+// A connection as the server counts it (its limits, the open-connections gauge, the graceful
+// stop's wait): from the accept until its HTTP exchange ends, or the upgraded session after it.
+struct server::impl::admission {
+    admission(impl& s, std::string client_address)
+        : server(s.shared_from_this()), address(std::move(client_address))
+    {
+        ++server->connection_count;
+        server->stats.open_connections.inc();
+    }
+    ~admission()
+    {
+        --server->connection_count;
+        server->stats.open_connections.dec();
+        server->release(address);
+    }
+    admission(admission const&) = delete;
+    admission& operator=(admission const&) = delete;
+
+    std::shared_ptr<impl> server;
+    std::string address; // the client's IP address
+};
+
+// One HTTP connection's state: its stream, the bytes read ahead, and its registration for the
+// graceful stop (removed when the connection ends or is upgraded).
 struct server::impl::connection {
     connection(impl& server, tcp::socket socket, std::string address)
-        : server(server), address(std::move(address)), remote(endpoint_string(socket)),
-          stream(std::move(socket)), buffer(read_ahead_limit(server.options))
+        : server(server), counted(std::make_unique<admission>(server, std::move(address))),
+          remote(endpoint_string(socket)), stream(std::move(socket)),
+          buffer(read_ahead_limit(server.options))
     {
         std::lock_guard lock(server.connections_mutex);
         id = server.next_connection_id++;
         server.connections.emplace(id, connection_entry{stream.get_executor(), &stream, &state});
-        ++server.connection_count;
-        server.stats.open_connections.inc();
     }
     ~connection()
     {
-        {
-            std::lock_guard lock(server.connections_mutex);
-            server.connections.erase(id);
-        }
-        --server.connection_count;
-        server.stats.open_connections.dec();
-        server.release(address);
+        std::lock_guard lock(server.connections_mutex);
+        server.connections.erase(id);
     }
     connection(connection const&) = delete;
     connection& operator=(connection const&) = delete;
@@ -326,8 +346,8 @@ struct server::impl::connection {
     }
 
     impl& server;
-    std::string address; // the client's IP address (admission)
-    std::string remote;  // address:port (logs)
+    std::unique_ptr<admission> counted; // goes to the upgraded session, if any
+    std::string remote;                 // address:port (logs)
     beast::tcp_stream stream;
     beast::flat_buffer buffer;
     phase state = phase::idle;
@@ -351,7 +371,7 @@ struct server::impl::incoming {
 // the connection afterwards.
 struct server::impl::outcome {
     response res;
-    std::function<net::awaitable<void>(upgraded_connection)> upgraded;
+    upgraded_run upgraded;
 };
 
 namespace {
@@ -534,28 +554,39 @@ net::awaitable<bool> server::impl::write_response(connection& c, incoming const&
 }
 
 // Hands the connection over, with the bytes the client sent after its request, and tells it
-// when a graceful stop begins.
-net::awaitable<void> server::impl::upgrade(connection& c, outcome& out)
+// when a graceful stop begins. The upgraded connection runs in a coroutine of its own, so the
+// HTTP connection's state (stream, buffers, request, response) is freed now, not kept for the
+// life of a WebSocket.
+void server::impl::hand_over(connection& c, outcome& out)
 {
     c.stream.expires_never();
     upgraded_connection conn(c.stream.release_socket(), beast::buffers_to_string(c.buffer.data()),
                              c.remote);
-    // The request's read buffer (4 KiB and more) is not kept for the life of the connection.
-    c.buffer.clear();
-    c.buffer.shrink_to_fit();
     {
         std::lock_guard lock(upgrades_mutex);
         upgrades.emplace(c.id, conn.stop());
     }
     if (stopping)
         conn.stop()->fire();
+    auto executor = conn.socket().get_executor();
+    net::co_spawn(
+        executor,
+        run_upgraded(std::move(c.counted), c.id, std::move(out.upgraded), std::move(conn)),
+        log::on_failure{"upgraded connection failed"});
+}
+
+net::awaitable<void> server::impl::run_upgraded(std::unique_ptr<admission> counted,
+                                                std::uint64_t id, upgraded_run run,
+                                                upgraded_connection conn)
+{
     try {
-        co_await out.upgraded(std::move(conn));
+        auto session = run(std::move(conn));
+        co_await std::move(session);
     } catch (std::exception const& e) {
         log::error("upgraded connection failed", {{"error", e.what()}});
     }
     std::lock_guard lock(upgrades_mutex);
-    upgrades.erase(c.id);
+    upgrades.erase(id);
 }
 
 // Beast's session loop: read a request, answer it; then the next one, the upgraded WebSocket,
@@ -575,7 +606,7 @@ net::awaitable<void> server::impl::serve_connection(tcp::socket socket, std::str
         if (!co_await write_response(c, in, out, close_after))
             co_return;
         if (upgrading) {
-            co_await upgrade(c, out);
+            hand_over(c, out);
             co_return;
         }
         if (close_after) {

@@ -47,6 +47,12 @@ public:
     parse_event parse(std::string_view input, std::size_t& consumed);
 
     std::string_view message() const noexcept { return message_; }
+    // Frees the buffer of the message handed out (message() is empty after it).
+    void release_message() noexcept
+    {
+        if (message_done_)
+            std::string().swap(message_);
+    }
     std::string_view control_payload() const noexcept { return control_; }
     // none when the close frame had no payload.
     close_code received_close_code() const noexcept { return close_code_; }

@@ -17,8 +17,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <exception>
+#include <span>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <tuple>
 #include <vector>
 
 namespace parley::ws::detail {
@@ -34,7 +36,17 @@ void log_error(std::uint64_t id, char const* what, std::string_view detail)
 
 std::atomic<std::uint64_t> next_session_id{1};
 
-constexpr std::size_t read_buffer_bytes = 8 * 1024;
+// Incoming bytes are read into a small buffer of the session's own (a chat client's frames fit);
+// when a read fills it, the rest is drained through a buffer of the thread's. An idle session
+// holds no read buffer beyond the small one.
+constexpr std::size_t small_read_bytes = 512;
+constexpr std::size_t drain_read_bytes = 64 * 1024;
+
+std::span<char> drain_buffer()
+{
+    thread_local std::vector<char> buffer(drain_read_bytes);
+    return buffer;
+}
 
 // The reader, writer and keepalive coroutines run on the socket's executor, which must serialise
 // them (a strand, or a one-thread io_context): their state is executor-only. What other threads
@@ -42,16 +54,16 @@ constexpr std::size_t read_buffer_bytes = 8 * 1024;
 class server_session final : public session, public flushable {
 public:
     server_session(tcp::socket socket, std::string buffered, std::shared_ptr<handler> h,
-                   session_options options, std::string remote_address, std::string subprotocol)
+                   session_options const& options, std::string remote_address,
+                   std::string subprotocol)
         : socket_(std::move(socket)), executor_(socket_.get_executor()), handler_(std::move(h)),
-          options_(std::move(options)),
+          ping_interval_(options.ping_interval), idle_timeout_(options.idle_timeout),
+          close_timeout_(options.close_timeout),
           id_(next_session_id.fetch_add(1, std::memory_order_relaxed)),
           remote_address_(std::move(remote_address)), subprotocol_(std::move(subprotocol)),
-          outbox_(
-              {.max_frames = options_.max_queued_frames, .max_bytes = options_.max_queued_bytes}),
-          buffered_(std::move(buffered)), read_buffer_(read_buffer_bytes),
-          parser_(role::server, options_.max_message_bytes), wake_timer_(executor_),
-          keepalive_timer_(executor_)
+          outbox_({.max_frames = options.max_queued_frames, .max_bytes = options.max_queued_bytes}),
+          unparsed_(std::move(buffered)), parser_(role::server, options.max_message_bytes),
+          wake_timer_(executor_), keepalive_timer_(executor_)
     {}
 
     bool send(frame f) override;
@@ -88,15 +100,20 @@ private:
     tcp::socket socket_;
     net::any_io_executor executor_;
     std::shared_ptr<handler> handler_;
-    session_options options_;
+    // Of the options, what the keepalive needs (the rest went to the outbox and the parser).
+    std::chrono::milliseconds ping_interval_;
+    std::chrono::milliseconds idle_timeout_;
+    std::chrono::milliseconds close_timeout_;
     std::uint64_t id_;
     std::string remote_address_;
     std::string subprotocol_;
     outbox outbox_;
 
     // Executor-only state.
-    std::string buffered_; // bytes that came with the upgrade request
-    std::vector<char> read_buffer_;
+    // Bytes read but not parsed yet that no buffer of the session holds: those that came with
+    // the upgrade request, or what a suspended handler left in the thread's drain buffer.
+    std::string unparsed_;
+    std::array<char, small_read_bytes> small_read_;
     frame_parser parser_;
     outbox::batch batch_; // the frames being written
     std::vector<net::const_buffer> buffers_;
@@ -255,8 +272,10 @@ net::awaitable<void> server_session::deliver(std::string_view message)
 
 net::awaitable<void> server_session::reader()
 {
-    std::string_view input = buffered_;
-    bool draining = false; // after a protocol violation: discard until the peer goes
+    std::string_view input = unparsed_;
+    bool draining = false;   // after a protocol violation: discard until the peer goes
+    bool small_full = false; // the last read filled small_read_: drain the rest
+    bool borrowed = false;   // input lies in the thread's drain buffer
     for (;;) {
         while (!draining && outbox_.state() != outbox::close_state::finished && !input.empty()) {
             std::size_t used = 0;
@@ -268,8 +287,16 @@ net::awaitable<void> server_session::reader()
                 break;
             case parse_event::text:
                 // The handler is awaited: a slow handler slows this client's reads, nobody else's.
-                if (outbox_.open())
+                if (outbox_.open()) {
+                    // The thread's drain buffer is another session's once this one suspends.
+                    if (borrowed && !input.empty()) {
+                        unparsed_.assign(input);
+                        input = unparsed_;
+                        borrowed = false;
+                    }
                     co_await deliver(parser_.message());
+                    parser_.release_message(); // an idle session keeps no message buffer
+                }
                 break;
             case parse_event::ping:
                 send_control(frame::pong(parser_.control_payload()));
@@ -292,11 +319,28 @@ net::awaitable<void> server_session::reader()
                 break;
             }
         }
-        if (!buffered_.empty())
-            std::string().swap(buffered_);
+        if (unparsed_.capacity() > std::string().capacity())
+            std::string().swap(unparsed_);
         if (outbox_.state() == outbox::close_state::finished)
             co_return;
-        auto const [ec, n] = co_await socket_.async_read_some(net::buffer(read_buffer_), use_tuple);
+        boost::system::error_code ec;
+        std::size_t n = 0;
+        if (small_full) {
+            // Non-blocking: what else is there now; nothing (would_block) sends us back to the
+            // asynchronous read, whose first attempt is a read too, so no readiness is missed.
+            auto const buffer = drain_buffer();
+            n = socket_.read_some(net::buffer(buffer.data(), buffer.size()), ec);
+            small_full = false;
+            if (ec == net::error::would_block)
+                continue;
+            input = std::string_view(buffer.data(), n);
+            borrowed = true;
+        } else {
+            std::tie(ec, n) = co_await socket_.async_read_some(net::buffer(small_read_), use_tuple);
+            small_full = n == small_read_.size();
+            input = std::string_view(small_read_.data(), n);
+            borrowed = false;
+        }
         if (ec) {
             // End of stream, reset, or our own finish(): nothing more will come.
             peer_closed_ = true;
@@ -304,7 +348,6 @@ net::awaitable<void> server_session::reader()
             co_return;
         }
         last_activity_ = clock::now();
-        input = std::string_view(read_buffer_.data(), n);
     }
 }
 
@@ -361,14 +404,13 @@ net::awaitable<void> server_session::keepalive()
         if (!outbox_.open()) {
             // Bounds the whole closing handshake, including a write stuck on a peer that never
             // reads.
-            deadline = outbox_.closing_since() + options_.close_timeout;
+            deadline = outbox_.closing_since() + close_timeout_;
             if (now >= deadline) {
                 finish();
                 co_return;
             }
         } else {
-            auto const idle_at =
-                options_.idle_timeout.count() > 0 ? last_activity_ + options_.idle_timeout : far;
+            auto const idle_at = idle_timeout_.count() > 0 ? last_activity_ + idle_timeout_ : far;
             if (now >= idle_at) {
                 close(close_code::going_away, "idle timeout");
                 continue;
@@ -378,12 +420,12 @@ net::awaitable<void> server_session::keepalive()
                 continue;
             }
             auto ping_at = far;
-            if (options_.ping_interval.count() > 0) {
-                ping_at = std::max(last_activity_, last_ping_) + options_.ping_interval;
+            if (ping_interval_.count() > 0) {
+                ping_at = std::max(last_activity_, last_ping_) + ping_interval_;
                 if (now >= ping_at) {
                     last_ping_ = now;
                     send_control(ping);
-                    ping_at = now + options_.ping_interval;
+                    ping_at = now + ping_interval_;
                 }
             }
             deadline = std::min({idle_at, ping_at, deadline_});
@@ -443,9 +485,13 @@ net::awaitable<void> serve(http::upgraded_connection conn, std::shared_ptr<handl
         boost::system::error_code ignored;
         socket.set_option(net::ip::tcp::no_delay(true), ignored);
     }
+    boost::system::error_code ec; // the reader's drain reads must not block
+    socket.non_blocking(true, ec);
+    if (ec)
+        co_return;
     auto s = std::make_shared<server_session>(std::move(socket), std::move(conn.buffered()),
-                                              std::move(h), std::move(options),
-                                              conn.remote_address(), std::move(subprotocol));
+                                              std::move(h), options, conn.remote_address(),
+                                              std::move(subprotocol));
     // The session's coroutines run on the socket's executor, whatever the caller runs on.
     co_await net::co_spawn(executor, s->run(conn.stop()), net::use_awaitable);
 }

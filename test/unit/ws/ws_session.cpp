@@ -112,6 +112,59 @@ BOOST_AUTO_TEST_CASE(bytes_sent_with_the_upgrade_request_are_not_lost)
     });
 }
 
+// Echoes each message after a short wait: the session's reader is suspended with the rest of
+// what it read still to parse.
+class suspending_echo : public ws::handler {
+public:
+    net::awaitable<void> on_text(ws::session& s, std::string_view message) override
+    {
+        std::string const copy(message);
+        net::steady_timer pause(co_await net::this_coro::executor, std::chrono::milliseconds(1));
+        co_await pause.async_wait(net::use_awaitable);
+        s.send(ws::frame::text(copy));
+    }
+};
+
+// A burst far larger than the session's small read buffer comes in one write while the handler
+// suspends on every message; another session reads its burst meanwhile on the same threads.
+// Every message comes back whole and in order on both.
+BOOST_AUTO_TEST_CASE(a_burst_read_while_the_handler_suspends_loses_nothing)
+{
+    ws_test_server server([] { return std::make_shared<suspending_echo>(); });
+    auto const burst = [](char tag) {
+        std::string wire;
+        for (int i = 0; i < 60; ++i)
+            wire += masked(opcode::text, tag + std::to_string(i) + std::string(300, tag));
+        return wire;
+    };
+    auto const echoes = [&](char tag) -> net::awaitable<std::vector<std::string>> {
+        auto c = co_await raw_connect(server.port());
+        auto const wire = burst(tag);
+        co_await net::async_write(c.socket, net::buffer(wire), net::use_awaitable);
+        ws::detail::frame_parser parser(ws::detail::role::client, 4096);
+        std::vector<std::string> out;
+        while (out.size() < 60) {
+            auto const e = co_await raw_next(c, parser);
+            if (e.type != parse_event::text)
+                break;
+            out.push_back(e.payload);
+        }
+        co_return out;
+    };
+    std::string const tags = "abcdefgh";
+    std::vector<std::vector<std::string>> received(tags.size());
+    std::vector<std::thread> clients;
+    for (std::size_t i = 0; i < tags.size(); ++i)
+        clients.emplace_back([&, i] { received[i] = run_coro([&] { return echoes(tags[i]); }); });
+    for (auto& t : clients)
+        t.join();
+    for (std::size_t t = 0; t < tags.size(); ++t) {
+        BOOST_TEST_REQUIRE(received[t].size() == 60u);
+        for (int i = 0; i < 60; ++i)
+            BOOST_TEST(received[t][i] == tags[t] + std::to_string(i) + std::string(300, tags[t]));
+    }
+}
+
 BOOST_AUTO_TEST_CASE(ping_is_answered_with_pong)
 {
     echo_server s;
