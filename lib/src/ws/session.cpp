@@ -13,7 +13,6 @@
 #include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <exception>
@@ -63,7 +62,7 @@ public:
           remote_address_(std::move(remote_address)), subprotocol_(std::move(subprotocol)),
           outbox_({.max_frames = options.max_queued_frames, .max_bytes = options.max_queued_bytes}),
           unparsed_(std::move(buffered)), parser_(role::server, options.max_message_bytes),
-          wake_timer_(executor_), keepalive_timer_(executor_)
+          wake_timer_(executor_), keepalive_timer_(executor_), ended_timer_(executor_)
     {}
 
     bool send(frame f) override;
@@ -84,8 +83,12 @@ private:
     }
 
     net::awaitable<void> reader();
-    net::awaitable<void> writer();
-    net::awaitable<void> keepalive();
+    // The writer and the keepalive are chains of completion handlers, not coroutines: an idle
+    // session holds no coroutine frame for them, only their pending timer waits.
+    void write_next();
+    void written(boost::system::error_code ec);
+    void keepalive_next();
+    void chain_ended();
     net::awaitable<void> deliver(std::string_view message);
 
     // One non-blocking send of the outbox's direct batch from this thread (any thread); the
@@ -126,6 +129,8 @@ private:
     std::string deadline_reason_;
     net::steady_timer wake_timer_; // the parked writer waits on it
     net::steady_timer keepalive_timer_;
+    int chains_running_ = 0;        // the writer and the keepalive
+    net::steady_timer ended_timer_; // run() waits on it for both to end
 };
 
 bool server_session::send(frame f)
@@ -351,54 +356,62 @@ net::awaitable<void> server_session::reader()
     }
 }
 
-net::awaitable<void> server_session::writer()
+void server_session::write_next()
 {
-    while (outbox_.state() != outbox::close_state::finished) {
-        if (!outbox_.take(batch_)) {
-            wake_timer_.expires_at(clock::time_point::max());
-            co_await wake_timer_.async_wait(use_tuple);
-            continue;
-        }
-        buffers_.clear();
-        if (batch_.partial)
-            buffers_.push_back(net::buffer(batch_.partial.wire()));
-        for (auto const& f : batch_.control)
-            buffers_.push_back(net::buffer(f.wire()));
-        if (batch_.close) {
-            stats().frames_dropped.inc(batch_.data.size());
-            batch_.data.clear();
-        }
-        for (auto const& f : batch_.data)
-            buffers_.push_back(net::buffer(f.wire()));
-        if (batch_.close)
-            buffers_.push_back(net::buffer(batch_.close.wire()));
-
-        auto const [ec, written] = co_await net::async_write(socket_, buffers_, use_tuple);
-        auto& s = stats();
-        s.messages_out.inc(batch_.data.size());
-        s.writes.inc(1);
-        bool const close_sent = static_cast<bool>(batch_.close);
-        batch_.clear();
-        if (ec) {
-            finish();
-            co_return;
-        }
-        if (close_sent) {
-            outbox_.close_written();
-            // Our FIN follows the close frame; the peer can still send its close reply.
-            boost::system::error_code ignored;
-            socket_.shutdown(tcp::socket::shutdown_send, ignored);
-            maybe_finish();
-            co_return;
-        }
+    if (outbox_.state() == outbox::close_state::finished)
+        return chain_ended();
+    if (!outbox_.take(batch_)) {
+        wake_timer_.expires_at(clock::time_point::max());
+        wake_timer_.async_wait([self = self()](boost::system::error_code) { self->write_next(); });
+        return;
     }
+    buffers_.clear();
+    if (batch_.partial)
+        buffers_.push_back(net::buffer(batch_.partial.wire()));
+    for (auto const& f : batch_.control)
+        buffers_.push_back(net::buffer(f.wire()));
+    if (batch_.close) {
+        stats().frames_dropped.inc(batch_.data.size());
+        batch_.data.clear();
+    }
+    for (auto const& f : batch_.data)
+        buffers_.push_back(net::buffer(f.wire()));
+    if (batch_.close)
+        buffers_.push_back(net::buffer(batch_.close.wire()));
+    net::async_write(socket_, buffers_, [self = self()](boost::system::error_code ec, std::size_t) {
+        self->written(ec);
+    });
 }
 
-net::awaitable<void> server_session::keepalive()
+void server_session::written(boost::system::error_code ec)
+{
+    auto& s = stats();
+    s.messages_out.inc(batch_.data.size());
+    s.writes.inc(1);
+    bool const close_sent = static_cast<bool>(batch_.close);
+    batch_.clear();
+    if (ec) {
+        finish();
+        return chain_ended();
+    }
+    if (close_sent) {
+        outbox_.close_written();
+        // Our FIN follows the close frame; the peer can still send its close reply.
+        boost::system::error_code ignored;
+        socket_.shutdown(tcp::socket::shutdown_send, ignored);
+        maybe_finish();
+        return chain_ended();
+    }
+    write_next();
+}
+
+void server_session::keepalive_next()
 {
     static frame const ping = frame::ping();
     auto const far = clock::time_point::max();
-    while (outbox_.state() != outbox::close_state::finished) {
+    for (;;) {
+        if (outbox_.state() == outbox::close_state::finished)
+            return chain_ended();
         auto const now = clock::now();
         clock::time_point deadline;
         if (!outbox_.open()) {
@@ -407,7 +420,7 @@ net::awaitable<void> server_session::keepalive()
             deadline = outbox_.closing_since() + close_timeout_;
             if (now >= deadline) {
                 finish();
-                co_return;
+                continue;
             }
         } else {
             auto const idle_at = idle_timeout_.count() > 0 ? last_activity_ + idle_timeout_ : far;
@@ -431,8 +444,16 @@ net::awaitable<void> server_session::keepalive()
             deadline = std::min({idle_at, ping_at, deadline_});
         }
         keepalive_timer_.expires_at(deadline);
-        co_await keepalive_timer_.async_wait(use_tuple);
+        keepalive_timer_.async_wait(
+            [self = self()](boost::system::error_code) { self->keepalive_next(); });
+        return;
     }
+}
+
+void server_session::chain_ended()
+{
+    if (--chains_running_ == 0)
+        ended_timer_.cancel();
 }
 
 net::awaitable<void> server_session::run(std::shared_ptr<http::upgraded_connection::stop_hook> stop)
@@ -457,11 +478,19 @@ net::awaitable<void> server_session::run(std::shared_ptr<http::upgraded_connecti
         log_error(id_, "handler failed in on_open", "unknown exception");
         close(close_code::internal_error, "internal error");
     }
+    chains_running_ = 2;
+    write_next();
+    keepalive_next();
     try {
-        using namespace net::experimental::awaitable_operators;
-        co_await (reader() && writer() && keepalive());
+        co_await reader();
     } catch (std::exception const& e) {
         log_error(id_, "session failed", e.what());
+        finish();
+    }
+    // The writer may still be sending our close frame, the keepalive bounding that.
+    while (chains_running_ > 0) {
+        ended_timer_.expires_at(clock::time_point::max());
+        co_await ended_timer_.async_wait(use_tuple);
     }
     finish();
     try {
@@ -492,8 +521,13 @@ net::awaitable<void> serve(http::upgraded_connection conn, std::shared_ptr<handl
     auto s = std::make_shared<server_session>(std::move(socket), std::move(conn.buffered()),
                                               std::move(h), options, conn.remote_address(),
                                               std::move(subprotocol));
-    // The session's coroutines run on the socket's executor, whatever the caller runs on.
-    co_await net::co_spawn(executor, s->run(conn.stop()), net::use_awaitable);
+    // The session runs on the socket's executor, whatever the caller runs on (the HTTP server
+    // runs the upgraded connection there already: no second coroutine then).
+    auto session = s->run(conn.stop());
+    if (co_await net::this_coro::executor == executor)
+        co_await std::move(session);
+    else
+        co_await net::co_spawn(executor, std::move(session), net::use_awaitable);
 }
 
 } // namespace parley::ws::detail
