@@ -99,9 +99,8 @@ struct server::impl : std::enable_shared_from_this<impl> {
                                         bool close_after);
     net::awaitable<outcome> run_upgrade(request_context& ctx, upgrade_handler const& h);
     using upgraded_run = std::function<net::awaitable<void>(upgraded_connection)>;
+    struct upgraded_done;
     void hand_over(connection& c, outcome& out);
-    net::awaitable<void> run_upgraded(std::unique_ptr<admission> counted, std::uint64_t id,
-                                      upgraded_run run, upgraded_connection conn);
     void observe(incoming const& in, unsigned status_code, std::size_t bytes_written,
                  std::string_view request_id, std::string_view remote);
     net::awaitable<response> dispatch(request_context& ctx, router::match const& m);
@@ -553,6 +552,27 @@ net::awaitable<bool> server::impl::write_response(connection& c, incoming const&
     co_return !ec;
 }
 
+// Ends an upgraded connection's registration when its coroutine completes (no coroutine frame
+// of the server's own for the life of the connection).
+struct server::impl::upgraded_done {
+    std::unique_ptr<admission> counted;
+    std::uint64_t id = 0;
+
+    void operator()(std::exception_ptr e)
+    {
+        if (!counted)
+            return;
+        if (e)
+            log::on_failure{"upgraded connection failed"}(e);
+        auto& server = *counted->server;
+        {
+            std::lock_guard lock(server.upgrades_mutex);
+            server.upgrades.erase(id);
+        }
+        counted.reset();
+    }
+};
+
 // Hands the connection over, with the bytes the client sent after its request, and tells it
 // when a graceful stop begins. The upgraded connection runs in a coroutine of its own, so the
 // HTTP connection's state (stream, buffers, request, response) is freed now, not kept for the
@@ -569,24 +589,13 @@ void server::impl::hand_over(connection& c, outcome& out)
     if (stopping)
         conn.stop()->fire();
     auto executor = conn.socket().get_executor();
-    net::co_spawn(
-        executor,
-        run_upgraded(std::move(c.counted), c.id, std::move(out.upgraded), std::move(conn)),
-        log::on_failure{"upgraded connection failed"});
-}
-
-net::awaitable<void> server::impl::run_upgraded(std::unique_ptr<admission> counted,
-                                                std::uint64_t id, upgraded_run run,
-                                                upgraded_connection conn)
-{
+    upgraded_done done{std::move(c.counted), c.id};
     try {
-        auto session = run(std::move(conn));
-        co_await std::move(session);
-    } catch (std::exception const& e) {
-        log::error("upgraded connection failed", {{"error", e.what()}});
+        auto session = out.upgraded(std::move(conn));
+        net::co_spawn(executor, std::move(session), std::move(done));
+    } catch (...) {
+        done(std::current_exception());
     }
-    std::lock_guard lock(upgrades_mutex);
-    upgrades.erase(id);
 }
 
 // Beast's session loop: read a request, answer it; then the next one, the upgraded WebSocket,

@@ -74,7 +74,9 @@ public:
     std::string const& subprotocol() const noexcept override { return subprotocol_; }
     std::size_t queued_bytes() const noexcept override { return outbox_.queued_bytes(); }
 
-    net::awaitable<void> run(std::shared_ptr<http::upgraded_connection::stop_hook> stop);
+    // `keep_alive` is this session: it lives as long as the coroutine.
+    net::awaitable<void> run(std::shared_ptr<server_session> keep_alive,
+                             std::shared_ptr<http::upgraded_connection::stop_hook> stop);
 
 private:
     std::shared_ptr<server_session> self()
@@ -456,9 +458,9 @@ void server_session::chain_ended()
         ended_timer_.cancel();
 }
 
-net::awaitable<void> server_session::run(std::shared_ptr<http::upgraded_connection::stop_hook> stop)
+net::awaitable<void> server_session::run(std::shared_ptr<server_session> keep_alive,
+                                         std::shared_ptr<http::upgraded_connection::stop_hook> stop)
 {
-    auto const keep_alive = self();
     std::weak_ptr<server_session> weak = keep_alive;
     stop->set([weak] {
         if (auto s = weak.lock())
@@ -503,13 +505,17 @@ net::awaitable<void> server_session::run(std::shared_ptr<http::upgraded_connecti
     s.sessions_open.dec();
 }
 
+net::awaitable<void> nothing()
+{
+    co_return;
+}
+
 } // namespace
 
 net::awaitable<void> serve(http::upgraded_connection conn, std::shared_ptr<handler> h,
-                           session_options options, std::string subprotocol)
+                           session_options const& options, std::string subprotocol)
 {
     auto& socket = conn.socket();
-    auto const executor = socket.get_executor();
     if (options.no_delay) { // see session_options::no_delay
         boost::system::error_code ignored;
         socket.set_option(net::ip::tcp::no_delay(true), ignored);
@@ -517,17 +523,12 @@ net::awaitable<void> serve(http::upgraded_connection conn, std::shared_ptr<handl
     boost::system::error_code ec; // the reader's drain reads must not block
     socket.non_blocking(true, ec);
     if (ec)
-        co_return;
+        return nothing();
     auto s = std::make_shared<server_session>(std::move(socket), std::move(conn.buffered()),
                                               std::move(h), options, conn.remote_address(),
                                               std::move(subprotocol));
-    // The session runs on the socket's executor, whatever the caller runs on (the HTTP server
-    // runs the upgraded connection there already: no second coroutine then).
-    auto session = s->run(conn.stop());
-    if (co_await net::this_coro::executor == executor)
-        co_await std::move(session);
-    else
-        co_await net::co_spawn(executor, std::move(session), net::use_awaitable);
+    auto& session = *s;
+    return session.run(std::move(s), conn.stop());
 }
 
 } // namespace parley::ws::detail

@@ -21,8 +21,10 @@ namespace parley::ws::detail {
 http::response upgrade_response(http::request const& req, session_options const& options);
 
 // Runs a session on a connection whose 101 response has been written, until it ends; a
-// graceful stop of the server closes it with 1001.
+// graceful stop of the server closes it with 1001. Await it on the socket's executor: the
+// session's state belongs to that executor. Not a coroutine itself (no frame of its own for the
+// life of the session).
 net::awaitable<void> serve(http::upgraded_connection conn, std::shared_ptr<handler> h,
-                           session_options options, std::string subprotocol);
+                           session_options const& options, std::string subprotocol);
 
 } // namespace parley::ws::detail
