@@ -47,9 +47,9 @@ std::span<char> drain_buffer()
     return buffer;
 }
 
-// The reader, writer and keepalive coroutines run on the socket's executor, which must serialise
-// them (a strand, or a one-thread io_context): their state is executor-only. What other threads
-// touch (send, close) goes through the outbox.
+// The reader coroutine and the writer's and keepalive's handlers run on the socket's executor,
+// which must serialise them (a strand, or a one-thread io_context): their state is executor-only.
+// What other threads touch (send, close) goes through the outbox.
 class server_session final : public session, public flushable {
 public:
     server_session(tcp::socket socket, std::string buffered, std::shared_ptr<handler> h,
@@ -62,7 +62,7 @@ public:
           remote_address_(std::move(remote_address)), subprotocol_(std::move(subprotocol)),
           outbox_({.max_frames = options.max_queued_frames, .max_bytes = options.max_queued_bytes}),
           unparsed_(std::move(buffered)), parser_(role::server, options.max_message_bytes),
-          wake_timer_(executor_), keepalive_timer_(executor_), ended_timer_(executor_)
+          keepalive_timer_(executor_), ended_timer_(executor_)
     {}
 
     bool send(frame f) override;
@@ -86,9 +86,10 @@ private:
 
     net::awaitable<void> reader();
     // The writer and the keepalive are chains of completion handlers, not coroutines: an idle
-    // session holds no coroutine frame for them, only their pending timer waits.
+    // session holds no coroutine frame for them, a parked writer nothing at all.
     void write_next();
     void written(boost::system::error_code ec);
+    void resume_writer(); // executor only
     void keepalive_next();
     void chain_ended();
     net::awaitable<void> deliver(std::string_view message);
@@ -129,7 +130,7 @@ private:
     clock::time_point deadline_ = clock::time_point::max();
     close_code deadline_code_ = close_code::none;
     std::string deadline_reason_;
-    net::steady_timer wake_timer_; // the parked writer waits on it
+    bool writer_parked_ = false; // nothing to write: wake_writer() runs it again
     net::steady_timer keepalive_timer_;
     int chains_running_ = 0;        // the writer and the keepalive
     net::steady_timer ended_timer_; // run() waits on it for both to end
@@ -198,17 +199,18 @@ void server_session::write_directly()
         wake_writer();
 }
 
-// Only the idle-to-busy transition costs a wake-up; the timer is touched on the executor only.
+// Only the idle-to-busy transition costs a wake-up (the outbox says when); the writer runs on the
+// executor.
 void server_session::wake_writer()
 {
-    net::dispatch(executor_, [self = self()] { self->wake_timer_.cancel(); });
+    net::dispatch(executor_, [self = self()] { self->resume_writer(); });
 }
 
 // Executor only.
 void server_session::send_control(frame f)
 {
     if (outbox_.push_control(std::move(f)) == outbox::action::wake_writer)
-        wake_timer_.cancel();
+        resume_writer();
 }
 
 void server_session::overflowed()
@@ -228,7 +230,7 @@ void server_session::close(close_code code, std::string_view reason)
     // The writer sends the close frame; the keepalive now bounds the handshake by close_timeout.
     net::dispatch(executor_, [self = self(), wake = started.wake_writer] {
         if (wake)
-            self->wake_timer_.cancel();
+            self->resume_writer();
         self->keepalive_timer_.cancel();
     });
 }
@@ -259,7 +261,7 @@ void server_session::finish()
     // Ends the reader's read and the writer's write. The descriptor itself is closed by the
     // destructor only: a send() on another thread may still be using it (write_directly).
     socket_.cancel(ec);
-    wake_timer_.cancel();
+    resume_writer(); // to end its chain
     keepalive_timer_.cancel();
 }
 
@@ -363,8 +365,7 @@ void server_session::write_next()
     if (outbox_.state() == outbox::close_state::finished)
         return chain_ended();
     if (!outbox_.take(batch_)) {
-        wake_timer_.expires_at(clock::time_point::max());
-        wake_timer_.async_wait([self = self()](boost::system::error_code) { self->write_next(); });
+        writer_parked_ = true;
         return;
     }
     buffers_.clear();
@@ -383,6 +384,14 @@ void server_session::write_next()
     net::async_write(socket_, buffers_, [self = self()](boost::system::error_code ec, std::size_t) {
         self->written(ec);
     });
+}
+
+void server_session::resume_writer()
+{
+    if (writer_parked_) {
+        writer_parked_ = false;
+        write_next();
+    }
 }
 
 void server_session::written(boost::system::error_code ec)
