@@ -284,16 +284,14 @@ public:
 
     void run_blocking(job j)
     {
-        auto finished = std::make_shared<std::promise<void>>();
+        // The failure travels as a value that get() moves out: the store thread, which may release
+        // the shared state last, then frees no exception the caller is still reading.
+        auto finished = std::make_shared<std::promise<std::exception_ptr>>();
         auto result = finished->get_future();
-        auto done = [finished](std::exception_ptr e) {
-            if (e)
-                finished->set_exception(e);
-            else
-                finished->set_value();
-        };
+        auto done = [finished](std::exception_ptr e) { finished->set_value(std::move(e)); };
         start(std::move(j), completion(std::move(done)));
-        result.get();
+        if (auto e = result.get())
+            std::rethrow_exception(e);
     }
 
 private:
@@ -375,7 +373,7 @@ void pg_worker::run(yield_context yield)
         }
         yield_ = nullptr;
         p.work = nullptr; // release what the job captured here, not on the caller's thread
-        std::move(p.done)(e);
+        std::move(p.done)(std::move(e)); // no copy left to release here after the caller resumed
     }
     disconnect();
     if (--backend_.running_ == 0)

@@ -308,7 +308,7 @@ public:
                 e = std::current_exception();
             }
             j = nullptr; // release what the job captured here, not on the caller's thread
-            std::move(done)(e);
+            std::move(done)(std::move(e)); // no copy left to release here after the caller resumed
         };
         net::post(thread_.get_executor(), std::move(task));
     }
