@@ -46,11 +46,12 @@ chat_settings settings_from(config const& cfg)
     return s;
 }
 
-hub_options hub_options_from(chat_settings const& s)
+hub_options hub_options_from(chat_settings const& s, std::size_t io_threads)
 {
     hub_options o;
     o.reorder_wait = s.reorder_wait;
     o.recent = s.recent_frames;
+    o.lanes = io_threads; // a commit batch's rooms fan out on every I/O thread
     return o;
 }
 
@@ -136,7 +137,8 @@ net::awaitable<void> flush_stats_last(std::shared_ptr<chat_state> state)
 chat_state::chat_state(service& svc)
     : settings(settings_from(svc.config)), executor(svc.runtime.executor()),
       db(store::open_database_from_config(svc.config, "chat")), rooms(db),
-      bus(bus_from_config(svc.config, executor)), hub(*bus, executor, hub_options_from(settings)),
+      bus(bus_from_config(svc.config, executor)),
+      hub(*bus, executor, hub_options_from(settings, svc.runtime.options().io_threads)),
       verifier(
           std::make_shared<auth::token_verifier const>(auth::verifier_from_config(svc.config))),
       revocations(auth::revocations_from_auth(svc.config, svc.runtime)),

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 namespace parley::chat_app {
@@ -36,10 +37,57 @@ order_metrics& counters()
 
 } // namespace
 
+// One lane of the fan-out: the events of its rooms in arrival order, delivered by one drain at
+// a time on the executor, each drain inside one flush_scope (a session's frames of a drain go
+// in one write).
+struct room_hub::lane : std::enable_shared_from_this<lane> {
+    explicit lane(net::any_io_executor e) : executor(std::move(e)) {}
+
+    void push(std::shared_ptr<room_state> room, bus::payload payload)
+    {
+        {
+            std::lock_guard lock(mutex);
+            queue.emplace_back(std::move(room), std::move(payload));
+            if (scheduled)
+                return;
+            scheduled = true;
+        }
+        net::post(executor, [self = shared_from_this()] { self->drain(); });
+    }
+
+    void drain()
+    {
+        std::vector<std::pair<std::shared_ptr<room_state>, bus::payload>> batch;
+        for (;;) {
+            {
+                std::lock_guard lock(mutex);
+                if (queue.empty()) {
+                    scheduled = false;
+                    return;
+                }
+                batch.swap(queue);
+            }
+            ws::flush_scope one_write_per_session;
+            for (auto const& [room, payload] : batch)
+                deliver(room, payload);
+            batch.clear();
+        }
+    }
+
+    net::any_io_executor const executor;
+    std::mutex mutex;
+    std::vector<std::pair<std::shared_ptr<room_state>, bus::payload>> queue;
+    bool scheduled = false; // a drain is posted or running
+};
+
 room_hub::room_hub(bus::bus& bus, net::any_io_executor executor, hub_options options)
     : bus_(bus), settings_(std::make_shared<shared_settings>(
                      shared_settings{std::move(executor), options, history_fn()}))
-{}
+{
+    if (options.lanes > 1)
+        for (std::size_t i = 0; i < options.lanes; ++i)
+            lanes_.push_back(std::make_shared<lane>(settings_->executor));
+}
 
 room_hub::~room_hub()
 {
@@ -310,9 +358,16 @@ std::int64_t room_hub::join_locked(std::int64_t room_id, room_member m,
         // The first local session: the room's order starts at what its join read from the store.
         e.state = std::make_shared<room_state>(room_id, settings_, m.after_seq);
         std::weak_ptr<room_state> weak = e.state;
-        auto on_event = [weak](std::string_view, bus::payload const& p) {
-            if (auto room = weak.lock())
-                deliver(room, p);
+        std::shared_ptr<lane> its_lane;
+        if (!lanes_.empty())
+            its_lane = lanes_[static_cast<std::uint64_t>(room_id) % lanes_.size()];
+        auto on_event = [weak, its_lane](std::string_view, bus::payload const& p) {
+            if (auto room = weak.lock()) {
+                if (its_lane)
+                    its_lane->push(std::move(room), p);
+                else
+                    deliver(room, p);
+            }
         };
         // Published between the join's read and the subscription taking effect: read from the
         // store once the bus says the subscription is in effect (and after each reconnect).

@@ -1,7 +1,9 @@
 // The local end of the fan-out: room id -> the sessions of this process in that room. While a
 // room has local sessions the hub subscribes its bus channel "room:<id>"; each event arriving on
 // it (an envelope: fanout/envelope.hpp) is framed ONCE and the same immutable frame is handed to
-// every local session: per delivery one shared_ptr copy and one queue push.
+// every local session: per delivery one shared_ptr copy and one queue push. With several I/O
+// threads, rooms are spread over lanes (hub_options::lanes) that deliver in parallel, each in
+// arrival order: one commit batch's rooms no longer fan out on the one thread that committed it.
 //
 // Ordering across replicas (issue 9): per local room the hub knows the newest seq it delivered
 // (starting from the store's newest seq when the room's first local session joined). A
@@ -71,6 +73,10 @@ struct hub_options {
     std::size_t max_held = 256;                  // early messages held per room
     std::size_t recent = 512;        // delivered frames kept per room, for joins that lag behind
     std::size_t history_batch = 500; // rows per store read of a repair
+    // Rooms are spread over this many lanes (by id); each lane delivers the events that reached
+    // it in arrival order, one drain at a time on the executor, the lanes in parallel (set to the
+    // process's I/O threads). 1: events are delivered on the bus's thread as they arrive.
+    std::size_t lanes = 1;
 };
 
 class room_hub {
@@ -145,6 +151,7 @@ private:
         std::shared_ptr<room_state> state;
         std::unique_ptr<bus::subscription> subscription;
     };
+    struct lane;
     std::int64_t join_locked(std::int64_t room_id, room_member m,
                              std::shared_ptr<room_state>& behind);
     static void deliver(std::shared_ptr<room_state> const& room, bus::payload const& payload);
@@ -163,6 +170,7 @@ private:
     std::shared_ptr<shared_settings> settings_;
     mutable std::mutex mutex_; // guards rooms_ and every room's list changes
     std::unordered_map<std::int64_t, entry> rooms_;
+    std::vector<std::shared_ptr<lane>> lanes_; // empty: one lane, the bus's thread
 };
 
 } // namespace parley::chat_app

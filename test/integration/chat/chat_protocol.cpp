@@ -150,6 +150,7 @@ net::awaitable<catch_up_outcome> catch_up(std::uint16_t port, std::string reader
         auto reader = co_await login(port, reader_token);
         co_await join(reader, room);
         co_await send_message(sender, room, "before", "cu-0");
+        co_await next_of(sender, "ack"); // or the loop below takes this ack for its first
         auto const seen = co_await next_of(reader, "new_message");
         out.seen_before = seen.at("seq").as_int64();
         co_await reader.close();
