@@ -43,11 +43,19 @@ order_metrics& counters()
 struct room_hub::lane : std::enable_shared_from_this<lane> {
     explicit lane(net::any_io_executor e) : executor(std::move(e)) {}
 
-    void push(std::shared_ptr<room_state> room, bus::payload payload)
+    // An event for a room's sessions, or (room unset) a frame for one session.
+    struct item {
+        std::shared_ptr<room_state> room;
+        bus::payload payload;
+        std::shared_ptr<ws::session> to;
+        ws::frame frame;
+    };
+
+    void push(item i)
     {
         {
             std::lock_guard lock(mutex);
-            queue.emplace_back(std::move(room), std::move(payload));
+            queue.push_back(std::move(i));
             if (scheduled)
                 return;
             scheduled = true;
@@ -57,7 +65,7 @@ struct room_hub::lane : std::enable_shared_from_this<lane> {
 
     void drain()
     {
-        std::vector<std::pair<std::shared_ptr<room_state>, bus::payload>> batch;
+        std::vector<item> batch;
         for (;;) {
             {
                 std::lock_guard lock(mutex);
@@ -68,15 +76,19 @@ struct room_hub::lane : std::enable_shared_from_this<lane> {
                 batch.swap(queue);
             }
             ws::flush_scope one_write_per_session;
-            for (auto const& [room, payload] : batch)
-                deliver(room, payload);
+            for (auto const& i : batch) {
+                if (i.room)
+                    deliver(i.room, i.payload);
+                else
+                    i.to->send(i.frame);
+            }
             batch.clear();
         }
     }
 
     net::any_io_executor const executor;
     std::mutex mutex;
-    std::vector<std::pair<std::shared_ptr<room_state>, bus::payload>> queue;
+    std::vector<item> queue;
     bool scheduled = false; // a drain is posted or running
 };
 
@@ -364,7 +376,7 @@ std::int64_t room_hub::join_locked(std::int64_t room_id, room_member m,
         auto on_event = [weak, its_lane](std::string_view, bus::payload const& p) {
             if (auto room = weak.lock()) {
                 if (its_lane)
-                    its_lane->push(std::move(room), p);
+                    its_lane->push({.room = std::move(room), .payload = p});
                 else
                     deliver(room, p);
             }
@@ -484,6 +496,16 @@ void room_hub::send_here(std::int64_t room_id, std::string_view event_json)
         room = it->second.state;
     }
     deliver_unsequenced(*room, event_json, 0);
+}
+
+void room_hub::send_after_room(std::int64_t room_id, ws::session& to, ws::frame f)
+{
+    if (lanes_.empty()) {
+        to.send(std::move(f));
+        return;
+    }
+    lanes_[static_cast<std::uint64_t>(room_id) % lanes_.size()]->push(
+        {.to = to.shared_from_this(), .frame = std::move(f)});
 }
 
 std::size_t room_hub::local_sessions(std::int64_t room_id) const

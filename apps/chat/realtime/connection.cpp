@@ -389,7 +389,10 @@ net::awaitable<void> connection::message(ws::session& s, message_frame const& fr
     }
     if (result.outcome == post_result::no_room)
         throw frame_error{"not_found", "Room not found", room_id, std::string(client_id)};
-    s.send_text(events::ack(result.message, result.outcome == post_result::duplicate));
+    // After the room's fan-out of it: the sender's own copy comes first.
+    app_->hub.send_after_room(
+        room_id, s,
+        ws::frame::text(events::ack(result.message, result.outcome == post_result::duplicate)));
 }
 
 void connection::typing(ws::session& s, typing_frame const& frame)
