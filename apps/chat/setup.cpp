@@ -41,6 +41,7 @@ chat_settings settings_from(config const& cfg)
     s.auth_timeout = cfg.duration({"PARLEY_WS_AUTH_TIMEOUT"}, s.auth_timeout);
     s.max_batch = static_cast<std::size_t>(cfg.integer({"PARLEY_CHAT_MAX_BATCH"}, 512, 1, 100'000));
     s.reorder_wait = cfg.duration({"PARLEY_CHAT_REORDER_WAIT"}, s.reorder_wait);
+    s.commit_linger = cfg.duration({"PARLEY_CHAT_COMMIT_LINGER"}, s.commit_linger);
     s.recent_frames =
         static_cast<std::size_t>(cfg.integer({"PARLEY_CHAT_RECENT_FRAMES"}, 512, 0, 100'000));
     return s;
@@ -161,8 +162,9 @@ chat_state::chat_state(service& svc)
                                                       std::chrono::milliseconds(1'000)),
                       .max_attempts = static_cast<int>(
                           svc.config.integer({"PARLEY_CHAT_STATS_MAX_ATTEMPTS"}, 10, 1, 1'000))});
-    writer = message_writer::create(db, executor, process_writes, commit_hook(hub, *stats),
-                                    store::batcher_options{.max_batch = settings.max_batch});
+    writer = message_writer::create(
+        db, executor, process_writes, commit_hook(hub, *stats),
+        store::batcher_options{.max_batch = settings.max_batch, .linger = settings.commit_linger});
 }
 
 chat_state::~chat_state() = default;

@@ -47,6 +47,8 @@ struct chat_settings {
     std::size_t max_replay = 500;                   // messages replayed on one join with last_seq
     std::size_t replay_budget = 5000;               // messages replayed per user per minute
     std::size_t max_batch = 512;                    // messages per group-commit transaction
+    // Under load, a group commit starts at least this long after the previous one ended.
+    std::chrono::milliseconds commit_linger{1};
     // How long a message from another replica that arrives before its predecessor waits for it
     // before the missing ones are read from the store.
     std::chrono::milliseconds reorder_wait{250};

@@ -46,6 +46,10 @@ namespace parley::store {
 
 struct batcher_options {
     std::size_t max_batch = 512; // items per transaction at most
+    // Under load, a transaction starts at least this long after the previous one ended (0: at
+    // once): more items per transaction and per commit hook call, for at most this much latency.
+    // An item that finds the batcher idle for longer is committed at once.
+    std::chrono::microseconds linger{0};
 };
 
 template <class Item, class Result>
@@ -147,10 +151,23 @@ private:
         }
     }
 
+    bool full() const
+    {
+        std::lock_guard lock(mutex_);
+        return queue_.size() >= options_.max_batch;
+    }
+
     // One batch after another until the queue is empty.
     net::awaitable<void> drain()
     {
         for (;;) {
+            if (options_.linger.count() > 0) {
+                auto const due = last_commit_ + options_.linger;
+                if (clock::now() < due && !full()) {
+                    net::steady_timer linger(executor_, due);
+                    co_await linger.async_wait(use_tuple);
+                }
+            }
             std::vector<pending> batch;
             {
                 std::lock_guard lock(mutex_);
@@ -195,6 +212,7 @@ private:
                 ++batches_;
                 items_ += batch.size();
             }
+            last_commit_ = clock::now();
             for (std::size_t i = 0; i < batch.size(); ++i) {
                 auto& p = batch[i];
                 Result r = error ? Result{} : std::move(results[i]);
@@ -211,6 +229,7 @@ private:
     mutable std::mutex mutex_;
     std::deque<pending> queue_;
     bool draining_ = false;
+    clock::time_point last_commit_{}; // drain() only
     std::uint64_t batches_ = 0;
     std::uint64_t items_ = 0;
 };

@@ -3,7 +3,9 @@
 #include "unit/store/backends.hpp"
 
 #include <atomic>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/test/unit_test.hpp>
 #include <set>
@@ -112,6 +114,43 @@ PARLEY_STORE_TEST_CASE(a_failing_batch_rolls_back_and_reaches_its_submitters)
     BOOST_CHECK_THROW(test::run_coro([&] { return submit_one(b, "fail"); }), std::runtime_error);
     // Nothing of the failed batch stayed; the batcher keeps working.
     BOOST_TEST(test::run_coro([&] { return submit_one(b, "after"); }) == 1);
+}
+
+// Items that come within the linger after a commit wait for its end and share one transaction;
+// one that finds the batcher idle for longer is committed at once.
+PARLEY_STORE_TEST_CASE(under_load_a_batch_lingers_after_the_previous_commit)
+{
+    using namespace std::chrono_literals;
+    auto db = counter_db(kind);
+    net::io_context io;
+    auto b = number_batcher::create(db, io.get_executor(), number_items, {},
+                                    store::batcher_options{.linger = 400ms});
+    BOOST_TEST(test::run_coro(io, [&] { return submit_one(b, "first"); }) == 1);
+    auto const after_first = clock::now();
+    // Five items 20 ms apart, all within the linger: one transaction, at its end.
+    std::vector<clock::time_point> done(5);
+    auto spaced = [&](int i) -> net::awaitable<void> {
+        net::steady_timer t(io, std::chrono::milliseconds(20 * i));
+        co_await t.async_wait(net::use_awaitable);
+        co_await submit_one(b, "item-" + std::to_string(i));
+        done[i] = clock::now();
+    };
+    for (int i = 0; i < 5; ++i)
+        net::co_spawn(io, spaced(i), net::detached);
+    io.restart();
+    io.run_for(5s);
+    BOOST_TEST(b->items() == 6u);
+    BOOST_TEST(b->batches() == 2u);
+    for (auto const& t : done) // waited for the linger's end
+        BOOST_TEST(std::chrono::duration_cast<std::chrono::milliseconds>(t - after_first).count() >=
+                   300);
+    // Idle for longer than the linger: at once.
+    std::this_thread::sleep_for(450ms);
+    auto const started = clock::now();
+    BOOST_TEST(test::run_coro(io, [&] { return submit_one(b, "later"); }) == 7);
+    BOOST_TEST(
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - started).count() <
+        300);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
