@@ -370,10 +370,8 @@ std::int64_t room_hub::join_locked(std::int64_t room_id, room_member m,
         // The first local session: the room's order starts at what its join read from the store.
         e.state = std::make_shared<room_state>(room_id, settings_, m.after_seq);
         std::weak_ptr<room_state> weak = e.state;
-        std::shared_ptr<lane> its_lane;
-        if (!lanes_.empty())
-            its_lane = lanes_[static_cast<std::uint64_t>(room_id) % lanes_.size()];
-        auto on_event = [weak, its_lane](std::string_view, bus::payload const& p) {
+        auto on_event = [weak, its_lane = lane_of(room_id)](std::string_view,
+                                                            bus::payload const& p) {
             if (auto room = weak.lock()) {
                 if (its_lane)
                     its_lane->push({.room = std::move(room), .payload = p});
@@ -500,12 +498,17 @@ void room_hub::send_here(std::int64_t room_id, std::string_view event_json)
 
 void room_hub::send_after_room(std::int64_t room_id, ws::session& to, ws::frame f)
 {
-    if (lanes_.empty()) {
+    if (auto its_lane = lane_of(room_id))
+        its_lane->push({.to = to.shared_from_this(), .frame = std::move(f)});
+    else
         to.send(std::move(f));
-        return;
-    }
-    lanes_[static_cast<std::uint64_t>(room_id) % lanes_.size()]->push(
-        {.to = to.shared_from_this(), .frame = std::move(f)});
+}
+
+std::shared_ptr<room_hub::lane> room_hub::lane_of(std::int64_t room_id) const
+{
+    if (lanes_.empty())
+        return nullptr;
+    return lanes_[static_cast<std::uint64_t>(room_id) % lanes_.size()];
 }
 
 std::size_t room_hub::local_sessions(std::int64_t room_id) const

@@ -156,6 +156,7 @@ private:
         std::unique_ptr<bus::subscription> subscription;
     };
     struct lane;
+    std::shared_ptr<lane> lane_of(std::int64_t room_id) const; // null: no lanes
     std::int64_t join_locked(std::int64_t room_id, room_member m,
                              std::shared_ptr<room_state>& behind);
     static void deliver(std::shared_ptr<room_state> const& room, bus::payload const& payload);

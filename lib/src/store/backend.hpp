@@ -29,6 +29,8 @@ public:
     // the calling thread, then calls `done` with the exception, if any, on a backend thread.
     // Returns at once.
     virtual void start(job j, completion done) = 0;
+    // start() and wait for it, from any thread but the backend's own; rethrows the job's failure.
+    void run_blocking(job j);
 
     // Blocking, from any thread but the backend's own.
     virtual void migrate(std::vector<migration> const& migrations) = 0;

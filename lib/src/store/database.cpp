@@ -107,13 +107,18 @@ void database::run_job_blocking(std::function<void(connection&)> const& job)
     auto& b = checked_backend();
     if (b.on_store_thread())
         throw std::logic_error("store: blocking call from a store thread would deadlock");
+    b.run_blocking(job);
+}
+
+void database::backend::run_blocking(job j)
+{
     // Shared: the store thread may still be inside set_value() when get() returns here.
     // The failure travels as a value that get() moves out: the store thread, which may release
     // the shared state last, then frees no exception the caller is still reading.
     auto finished = std::make_shared<std::promise<std::exception_ptr>>();
     auto result = finished->get_future();
     auto done = [finished](std::exception_ptr e) { finished->set_value(std::move(e)); };
-    b.start(job, backend::completion(std::move(done)));
+    start(std::move(j), completion(std::move(done)));
     if (auto e = result.get())
         std::rethrow_exception(e);
 }

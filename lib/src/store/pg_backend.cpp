@@ -33,7 +33,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/context/protected_fixedsize_stack.hpp>
 #include <deque>
-#include <future>
 #include <libpq-fe.h>
 #include <memory>
 #include <optional>
@@ -280,18 +279,6 @@ public:
                           .value_or(0);
         });
         return version;
-    }
-
-    void run_blocking(job j)
-    {
-        // The failure travels as a value that get() moves out: the store thread, which may release
-        // the shared state last, then frees no exception the caller is still reading.
-        auto finished = std::make_shared<std::promise<std::exception_ptr>>();
-        auto result = finished->get_future();
-        auto done = [finished](std::exception_ptr e) { finished->set_value(std::move(e)); };
-        start(std::move(j), completion(std::move(done)));
-        if (auto e = result.get())
-            std::rethrow_exception(e);
     }
 
 private:
