@@ -4,7 +4,8 @@
 //   router.upgrade("/ws", ws::endpoint(accept, options));   // parley/ws/session.hpp
 //
 // The server writes the handler's response as any other (request id, CORS, access log, metrics)
-// and, for 101 Switching Protocols, then runs `run` with the socket until the connection ends.
+// and, for 101 Switching Protocols, then runs `run` with the socket; the connection counts as open
+// until its ticket is released (upgraded_connection::ticket).
 #pragma once
 
 #include "parley/http/message.hpp"
@@ -56,9 +57,9 @@ public:
     };
 
     upgraded_connection(net::ip::tcp::socket socket, std::string buffered,
-                        std::string remote_address)
+                        std::string remote_address, std::shared_ptr<void> ticket = {})
         : socket_(std::move(socket)), buffered_(std::move(buffered)),
-          remote_address_(std::move(remote_address))
+          remote_address_(std::move(remote_address)), ticket_(std::move(ticket))
     {}
 
     net::ip::tcp::socket& socket() noexcept { return socket_; }
@@ -70,11 +71,17 @@ public:
     void on_stop(std::function<void()> f) { stop_->set(std::move(f)); }
     std::shared_ptr<stop_hook> const& stop() const noexcept { return stop_; }
 
+    // The server counts the connection as open (its limits, the graceful stop's wait) while the
+    // ticket lives: whoever serves the connection holds it until the end. `run` may finish
+    // before that (e.g. a session driven by completion handlers, which keeps no coroutine).
+    std::shared_ptr<void> const& ticket() const noexcept { return ticket_; }
+
 private:
     net::ip::tcp::socket socket_;
     std::string buffered_;
     std::string remote_address_;
     std::shared_ptr<stop_hook> stop_ = std::make_shared<stop_hook>();
+    std::shared_ptr<void> ticket_;
 };
 
 // What an upgrade route answers: the response (101, or a refusal such as 400, 403 or 503) and,

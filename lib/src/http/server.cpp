@@ -99,7 +99,7 @@ struct server::impl : std::enable_shared_from_this<impl> {
                                         bool close_after);
     net::awaitable<outcome> run_upgrade(request_context& ctx, upgrade_handler const& h);
     using upgraded_run = std::function<net::awaitable<void>(upgraded_connection)>;
-    struct upgraded_done;
+    struct upgraded_ticket;
     void hand_over(connection& c, outcome& out);
     void observe(incoming const& in, unsigned status_code, std::size_t bytes_written,
                  std::string_view request_id, std::string_view remote);
@@ -554,23 +554,22 @@ net::awaitable<bool> server::impl::write_response(connection& c, incoming const&
 
 // Ends an upgraded connection's registration when its coroutine completes (no coroutine frame
 // of the server's own for the life of the connection).
-struct server::impl::upgraded_done {
-    std::unique_ptr<admission> counted;
-    std::uint64_t id = 0;
-
-    void operator()(std::exception_ptr e)
+// An upgraded connection's place in the server's counts, released when whoever serves the
+// connection lets go of it (upgraded_connection::ticket).
+struct server::impl::upgraded_ticket {
+    upgraded_ticket(std::unique_ptr<admission> a, std::uint64_t connection_id)
+        : counted(std::move(a)), id(connection_id)
+    {}
+    ~upgraded_ticket()
     {
-        if (!counted)
-            return;
-        if (e)
-            log::on_failure{"upgraded connection failed"}(e);
-        auto& server = *counted->server;
-        {
-            std::lock_guard lock(server.upgrades_mutex);
-            server.upgrades.erase(id);
-        }
-        counted.reset();
+        std::lock_guard lock(counted->server->upgrades_mutex);
+        counted->server->upgrades.erase(id);
     }
+    upgraded_ticket(upgraded_ticket const&) = delete;
+    upgraded_ticket& operator=(upgraded_ticket const&) = delete;
+
+    std::unique_ptr<admission> counted;
+    std::uint64_t id;
 };
 
 // Hands the connection over, with the bytes the client sent after its request, and tells it
@@ -580,8 +579,9 @@ struct server::impl::upgraded_done {
 void server::impl::hand_over(connection& c, outcome& out)
 {
     c.stream.expires_never();
+    auto ticket = std::make_shared<upgraded_ticket>(std::move(c.counted), c.id);
     upgraded_connection conn(c.stream.release_socket(), beast::buffers_to_string(c.buffer.data()),
-                             c.remote);
+                             c.remote, std::move(ticket));
     {
         std::lock_guard lock(upgrades_mutex);
         upgrades.emplace(c.id, conn.stop());
@@ -589,12 +589,11 @@ void server::impl::hand_over(connection& c, outcome& out)
     if (stopping)
         conn.stop()->fire();
     auto executor = conn.socket().get_executor();
-    upgraded_done done{std::move(c.counted), c.id};
     try {
         auto session = out.upgraded(std::move(conn));
-        net::co_spawn(executor, std::move(session), std::move(done));
+        net::co_spawn(executor, std::move(session), log::on_failure{"upgraded connection failed"});
     } catch (...) {
-        done(std::current_exception());
+        log::on_failure{"upgraded connection failed"}(std::current_exception());
     }
 }
 

@@ -1,7 +1,8 @@
 // The server side of a WebSocket (parley/ws/session.hpp): a reader that hands text messages to
 // the handler, a writer that puts everything queued into one socket write, and a keepalive that
-// pings, times out idle peers and bounds the closing handshake. The outbound side (queue, who
-// writes, how far the close has gone) is the outbox (ws/outbox.hpp).
+// pings, times out idle peers and bounds the closing handshake. All three are chains of
+// completion handlers, not coroutines: a session holds no coroutine frame between messages. The
+// outbound side (queue, who writes, how far the close has gone) is the outbox (ws/outbox.hpp).
 #include "parley/log/log.hpp"
 #include "ws/codec.hpp"
 #include "ws/flush_scope.hpp"
@@ -12,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -47,14 +49,14 @@ std::span<char> drain_buffer()
     return buffer;
 }
 
-// The reader coroutine and the writer's and keepalive's handlers run on the socket's executor,
+// The reader's, writer's and keepalive's handlers run on the socket's executor,
 // which must serialise them (a strand, or a one-thread io_context): their state is executor-only.
 // What other threads touch (send, close) goes through the outbox.
 class server_session final : public session, public flushable {
 public:
     server_session(tcp::socket socket, std::string buffered, std::shared_ptr<handler> h,
                    session_options const& options, std::string remote_address,
-                   std::string subprotocol)
+                   std::string subprotocol, std::shared_ptr<void> ticket)
         : socket_(std::move(socket)), executor_(socket_.get_executor()), handler_(std::move(h)),
           ping_interval_(options.ping_interval), idle_timeout_(options.idle_timeout),
           close_timeout_(options.close_timeout),
@@ -62,7 +64,7 @@ public:
           remote_address_(std::move(remote_address)), subprotocol_(std::move(subprotocol)),
           outbox_({.max_frames = options.max_queued_frames, .max_bytes = options.max_queued_bytes}),
           unparsed_(std::move(buffered)), parser_(role::server, options.max_message_bytes),
-          keepalive_timer_(executor_), ended_timer_(executor_)
+          keepalive_timer_(executor_), ticket_(std::move(ticket))
     {}
 
     bool send(frame f) override;
@@ -74,9 +76,9 @@ public:
     std::string const& subprotocol() const noexcept override { return subprotocol_; }
     std::size_t queued_bytes() const noexcept override { return outbox_.queued_bytes(); }
 
-    // `keep_alive` is this session: it lives as long as the coroutine.
-    net::awaitable<void> run(std::shared_ptr<server_session> keep_alive,
-                             std::shared_ptr<http::upgraded_connection::stop_hook> stop);
+    // Opens the session (the handler's on_open), then runs its reader, writer and keepalive
+    // until all three end; then on_close. On the executor.
+    void start(std::shared_ptr<http::upgraded_connection::stop_hook> stop);
 
 private:
     std::shared_ptr<server_session> self()
@@ -84,15 +86,23 @@ private:
         return std::static_pointer_cast<server_session>(shared_from_this());
     }
 
-    net::awaitable<void> reader();
-    // The writer and the keepalive are chains of completion handlers, not coroutines: an idle
-    // session holds no coroutine frame for them, a parked writer nothing at all.
+    net::awaitable<void> open();
+    void opened();
+    // The reader: reads, parses, and hands each text message to the handler, awaited in a
+    // coroutine of its own (spawned per message) while the reads wait.
+    void read_next();
+    void on_read(boost::system::error_code ec, std::size_t n);
+    void parse();
+    void parse_input();
+    net::awaitable<void> deliver(std::string_view message);
+    void delivered();
+    // The writer; a parked writer holds nothing.
     void write_next();
     void written(boost::system::error_code ec);
     void resume_writer(); // executor only
     void keepalive_next();
-    void chain_ended();
-    net::awaitable<void> deliver(std::string_view message);
+    void chain_ended(); // of the reader, the writer, the keepalive: the last one ends the session
+    void ended();
 
     // One non-blocking send of the outbox's direct batch from this thread (any thread); the
     // outbox queues what the socket did not take for the writer.
@@ -120,6 +130,11 @@ private:
     // the upgrade request, or what a suspended handler left in the thread's drain buffer.
     std::string unparsed_;
     std::array<char, small_read_bytes> small_read_;
+    std::string_view input_; // what parse() has not parsed yet: small_read_, unparsed_, or the
+                             // thread's drain buffer (borrowed_)
+    bool borrowed_ = false;
+    bool small_full_ = false; // the last read filled small_read_: drain the rest
+    bool discarding_ = false; // after a protocol violation: discard until the peer goes
     frame_parser parser_;
     outbox::batch batch_; // the frames being written
     std::vector<net::const_buffer> buffers_;
@@ -132,8 +147,11 @@ private:
     std::string deadline_reason_;
     bool writer_parked_ = false; // nothing to write: wake_writer() runs it again
     net::steady_timer keepalive_timer_;
-    int chains_running_ = 0;        // the writer and the keepalive
-    net::steady_timer ended_timer_; // run() waits on it for both to end
+    int chains_running_ = 0;
+    // The server's hold on us: its graceful stop fires the hook; it counts this connection as
+    // open while the ticket lives.
+    std::shared_ptr<http::upgraded_connection::stop_hook> stop_;
+    std::shared_ptr<void> ticket_;
 };
 
 bool server_session::send(frame f)
@@ -279,17 +297,48 @@ net::awaitable<void> server_session::deliver(std::string_view message)
     }
 }
 
-net::awaitable<void> server_session::reader()
+void server_session::read_next()
 {
-    std::string_view input = unparsed_;
-    bool draining = false;   // after a protocol violation: discard until the peer goes
-    bool small_full = false; // the last read filled small_read_: drain the rest
-    bool borrowed = false;   // input lies in the thread's drain buffer
+    auto on_read = [self = self()](boost::system::error_code ec, std::size_t n) {
+        self->on_read(ec, n);
+    };
+    socket_.async_read_some(net::buffer(small_read_), std::move(on_read));
+}
+
+void server_session::on_read(boost::system::error_code ec, std::size_t n)
+{
+    if (ec) {
+        // End of stream, reset, or our own finish(): nothing more will come.
+        peer_closed_ = true;
+        finish();
+        return chain_ended();
+    }
+    last_activity_ = clock::now();
+    small_full_ = n == small_read_.size();
+    input_ = std::string_view(small_read_.data(), n);
+    borrowed_ = false;
+    parse();
+}
+
+void server_session::parse()
+{
+    try {
+        parse_input();
+    } catch (std::exception const& e) {
+        log_error(id_, "session failed", e.what());
+        finish();
+        chain_ended();
+    }
+}
+
+void server_session::parse_input()
+{
     for (;;) {
-        while (!draining && outbox_.state() != outbox::close_state::finished && !input.empty()) {
+        while (!discarding_ && outbox_.state() != outbox::close_state::finished &&
+               !input_.empty()) {
             std::size_t used = 0;
-            auto const event = parser_.parse(input, used);
-            input.remove_prefix(used);
+            auto const event = parser_.parse(input_, used);
+            input_.remove_prefix(used);
             switch (event) {
             case parse_event::need_more:
             case parse_event::pong:
@@ -298,13 +347,15 @@ net::awaitable<void> server_session::reader()
                 // The handler is awaited: a slow handler slows this client's reads, nobody else's.
                 if (outbox_.open()) {
                     // The thread's drain buffer is another session's once this one suspends.
-                    if (borrowed && !input.empty()) {
-                        unparsed_.assign(input);
-                        input = unparsed_;
-                        borrowed = false;
+                    if (borrowed_ && !input_.empty()) {
+                        unparsed_.assign(input_);
+                        input_ = unparsed_;
+                        borrowed_ = false;
                     }
-                    co_await deliver(parser_.message());
-                    parser_.release_message(); // an idle session keeps no message buffer
+                    auto delivering = deliver(parser_.message());
+                    net::co_spawn(executor_, std::move(delivering),
+                                  [self = self()](std::exception_ptr) { self->delivered(); });
+                    return;
                 }
                 break;
             case parse_event::ping:
@@ -319,45 +370,45 @@ net::awaitable<void> server_session::reader()
                 } else {
                     maybe_finish();
                 }
-                co_return;
+                return chain_ended();
             }
             case parse_event::error:
                 stats().protocol_errors.inc(1);
                 close(parser_.error_code(), parser_.error_reason());
-                draining = true;
+                discarding_ = true;
                 break;
             }
         }
+        input_ = {}; // parsed, or discarded
         if (unparsed_.capacity() > std::string().capacity())
             std::string().swap(unparsed_);
         if (outbox_.state() == outbox::close_state::finished)
-            co_return;
+            return chain_ended();
+        if (!small_full_)
+            return read_next();
+        // Non-blocking: what else is there now; nothing (would_block) sends us back to the
+        // asynchronous read, whose first attempt is a read too, so no readiness is missed.
+        small_full_ = false;
+        auto const buffer = drain_buffer();
         boost::system::error_code ec;
-        std::size_t n = 0;
-        if (small_full) {
-            // Non-blocking: what else is there now; nothing (would_block) sends us back to the
-            // asynchronous read, whose first attempt is a read too, so no readiness is missed.
-            auto const buffer = drain_buffer();
-            n = socket_.read_some(net::buffer(buffer.data(), buffer.size()), ec);
-            small_full = false;
-            if (ec == net::error::would_block)
-                continue;
-            input = std::string_view(buffer.data(), n);
-            borrowed = true;
-        } else {
-            std::tie(ec, n) = co_await socket_.async_read_some(net::buffer(small_read_), use_tuple);
-            small_full = n == small_read_.size();
-            input = std::string_view(small_read_.data(), n);
-            borrowed = false;
-        }
+        auto const n = socket_.read_some(net::buffer(buffer.data(), buffer.size()), ec);
+        if (ec == net::error::would_block)
+            return read_next();
         if (ec) {
-            // End of stream, reset, or our own finish(): nothing more will come.
             peer_closed_ = true;
             finish();
-            co_return;
+            return chain_ended();
         }
         last_activity_ = clock::now();
+        input_ = std::string_view(buffer.data(), n);
+        borrowed_ = true;
     }
+}
+
+void server_session::delivered()
+{
+    parser_.release_message(); // an idle session keeps no message buffer
+    parse();
 }
 
 void server_session::write_next()
@@ -455,8 +506,8 @@ void server_session::keepalive_next()
             deadline = std::min({idle_at, ping_at, deadline_});
         }
         keepalive_timer_.expires_at(deadline);
-        keepalive_timer_.async_wait(
-            [self = self()](boost::system::error_code) { self->keepalive_next(); });
+        auto next = [self = self()](boost::system::error_code) { self->keepalive_next(); };
+        keepalive_timer_.async_wait(std::move(next));
         return;
     }
 }
@@ -464,14 +515,14 @@ void server_session::keepalive_next()
 void server_session::chain_ended()
 {
     if (--chains_running_ == 0)
-        ended_timer_.cancel();
+        ended();
 }
 
-net::awaitable<void> server_session::run(std::shared_ptr<server_session> keep_alive,
-                                         std::shared_ptr<http::upgraded_connection::stop_hook> stop)
+void server_session::start(std::shared_ptr<http::upgraded_connection::stop_hook> stop)
 {
-    std::weak_ptr<server_session> weak = keep_alive;
-    stop->set([weak] {
+    stop_ = std::move(stop);
+    std::weak_ptr<server_session> weak = self();
+    stop_->set([weak] {
         if (auto s = weak.lock())
             s->close(close_code::going_away, "server shutting down");
     });
@@ -479,7 +530,13 @@ net::awaitable<void> server_session::run(std::shared_ptr<server_session> keep_al
     s.sessions_opened.inc(1);
     s.sessions_open.inc();
     last_activity_ = last_ping_ = clock::now();
+    auto opening = open();
+    net::co_spawn(executor_, std::move(opening),
+                  [self = self()](std::exception_ptr) { self->opened(); });
+}
 
+net::awaitable<void> server_session::open()
+{
     try {
         co_await handler_->on_open(*this);
     } catch (std::exception const& e) {
@@ -489,20 +546,21 @@ net::awaitable<void> server_session::run(std::shared_ptr<server_session> keep_al
         log_error(id_, "handler failed in on_open", "unknown exception");
         close(close_code::internal_error, "internal error");
     }
-    chains_running_ = 2;
+}
+
+void server_session::opened()
+{
+    chains_running_ = 3;
     write_next();
     keepalive_next();
-    try {
-        co_await reader();
-    } catch (std::exception const& e) {
-        log_error(id_, "session failed", e.what());
-        finish();
-    }
-    // The writer may still be sending our close frame, the keepalive bounding that.
-    while (chains_running_ > 0) {
-        ended_timer_.expires_at(clock::time_point::max());
-        co_await ended_timer_.async_wait(use_tuple);
-    }
+    input_ = unparsed_; // what came with the upgrade request first
+    parse();
+}
+
+// The writer may have sent our close frame after the reader ended, the keepalive bounding that;
+// now nothing runs for this session any more.
+void server_session::ended()
+{
     finish();
     try {
         handler_->on_close(*this, outbox_.code());
@@ -511,7 +569,7 @@ net::awaitable<void> server_session::run(std::shared_ptr<server_session> keep_al
     } catch (...) {
         log_error(id_, "handler failed in on_close", "unknown exception");
     }
-    s.sessions_open.dec();
+    stats().sessions_open.dec();
 }
 
 net::awaitable<void> nothing()
@@ -525,6 +583,7 @@ net::awaitable<void> serve(http::upgraded_connection conn, std::shared_ptr<handl
                            session_options const& options, std::string subprotocol)
 {
     auto& socket = conn.socket();
+    auto executor = socket.get_executor();
     if (options.no_delay) { // see session_options::no_delay
         boost::system::error_code ignored;
         socket.set_option(net::ip::tcp::no_delay(true), ignored);
@@ -535,9 +594,10 @@ net::awaitable<void> serve(http::upgraded_connection conn, std::shared_ptr<handl
         return nothing();
     auto s = std::make_shared<server_session>(std::move(socket), std::move(conn.buffered()),
                                               std::move(h), options, conn.remote_address(),
-                                              std::move(subprotocol));
-    auto& session = *s;
-    return session.run(std::move(s), conn.stop());
+                                              std::move(subprotocol), conn.ticket());
+    auto begin = [s, stop = conn.stop()] { s->start(stop); };
+    net::dispatch(executor, std::move(begin));
+    return nothing();
 }
 
 } // namespace parley::ws::detail

@@ -20,10 +20,10 @@ namespace parley::ws::detail {
 // Sec-WebSocket-Protocol header of the response).
 http::response upgrade_response(http::request const& req, session_options const& options);
 
-// Runs a session on a connection whose 101 response has been written, until it ends; a
-// graceful stop of the server closes it with 1001. Await it on the socket's executor: the
-// session's state belongs to that executor. Not a coroutine itself (no frame of its own for the
-// life of the session).
+// Starts a session on a connection whose 101 response has been written; a graceful stop of the
+// server closes it with 1001. The session runs on the socket's executor, on completion handlers,
+// holding the connection's ticket until it ends; the awaitable returned completes at once (no
+// coroutine frame for the life of the session).
 net::awaitable<void> serve(http::upgraded_connection conn, std::shared_ptr<handler> h,
                            session_options const& options, std::string subprotocol);
 

@@ -138,4 +138,40 @@ BOOST_AUTO_TEST_CASE(graceful_stop_closes_open_sessions_with_1001)
     BOOST_TEST(srv.stop() == 0);
 }
 
+// The session runs on completion handlers after the upgrade (no coroutine the server awaits):
+// the server must still count each WebSocket as an open connection (its limits, the graceful
+// stop's wait) until the session ends, and then no longer.
+BOOST_AUTO_TEST_CASE(a_session_counts_as_an_open_connection_until_it_ends)
+{
+    running_server srv(routes);
+    auto port = srv.port();
+    auto& server = srv.server();
+    auto wait_for = [&](std::size_t n) {
+        for (int i = 0;
+             i < 200 && (server.open_connections() != n || server.open_websockets() != n); ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return server.open_connections() == n && server.open_websockets() == n;
+    };
+    run_coro([&, port]() -> net::awaitable<void> {
+        std::vector<ws::client> clients;
+        for (int i = 0; i < 3; ++i)
+            clients.push_back(co_await ws::client::connect(
+                co_await net::this_coro::executor, "127.0.0.1", port, "/ws?token=ok", from_app()));
+        for (auto& c : clients) { // each session is past its open and reading
+            co_await c.send_text("up?");
+            BOOST_TEST((co_await c.read()).value_or("") == "up?");
+        }
+        BOOST_TEST(server.open_connections() == 3u);
+        BOOST_TEST(server.open_websockets() == 3u);
+        co_await clients[0].close();
+        BOOST_TEST(wait_for(2));
+        // Still counted: the others keep working.
+        co_await clients[1].send_text("still here");
+        BOOST_TEST((co_await clients[1].read()).value_or("") == "still here");
+        co_await clients[1].close();
+        co_await clients[2].close();
+        BOOST_TEST(wait_for(0));
+    });
+}
+
 BOOST_AUTO_TEST_SUITE_END()
