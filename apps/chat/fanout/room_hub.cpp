@@ -374,7 +374,7 @@ std::int64_t room_hub::join_locked(std::int64_t room_id, room_member m,
                                                             bus::payload const& p) {
             if (auto room = weak.lock()) {
                 if (its_lane)
-                    its_lane->push({.room = std::move(room), .payload = p});
+                    its_lane->push({.room = std::move(room), .payload = p, .to = {}, .frame = {}});
                 else
                     deliver(room, p);
             }
@@ -499,7 +499,8 @@ void room_hub::send_here(std::int64_t room_id, std::string_view event_json)
 void room_hub::send_after_room(std::int64_t room_id, ws::session& to, ws::frame f)
 {
     if (auto its_lane = lane_of(room_id))
-        its_lane->push({.to = to.shared_from_this(), .frame = std::move(f)});
+        its_lane->push(
+            {.room = {}, .payload = {}, .to = to.shared_from_this(), .frame = std::move(f)});
     else
         to.send(std::move(f));
 }
