@@ -5,6 +5,7 @@
 #include "parley/log/log.hpp"
 #include "parley/text/utf8.hpp"
 
+#include <algorithm>
 #include <boost/json/value.hpp>
 #include <string>
 
@@ -13,6 +14,23 @@ namespace parley::chat_app {
 namespace {
 
 namespace bj = boost::json;
+
+// A connection's rooms, kept sorted.
+void add_room(std::vector<std::int64_t>& rooms, std::int64_t room_id)
+{
+    auto const at = std::lower_bound(rooms.begin(), rooms.end(), room_id);
+    if (at == rooms.end() || *at != room_id)
+        rooms.insert(at, room_id);
+}
+
+bool remove_room(std::vector<std::int64_t>& rooms, std::int64_t room_id)
+{
+    auto const at = std::lower_bound(rooms.begin(), rooms.end(), room_id);
+    if (at == rooms.end() || *at != room_id)
+        return false;
+    rooms.erase(at);
+    return true;
+}
 
 // A recoverable mistake in a frame: answered with an error frame, the connection stays.
 struct frame_error {
@@ -222,7 +240,7 @@ void connection::reauthenticate(ws::session& s, std::string_view token)
 bool connection::joined(std::int64_t room_id) const
 {
     std::lock_guard lock(rooms_mutex_);
-    return rooms_.contains(room_id);
+    return std::binary_search(rooms_.begin(), rooms_.end(), room_id);
 }
 
 net::awaitable<void> connection::join(ws::session& s, join_frame const& frame)
@@ -251,7 +269,7 @@ net::awaitable<void> connection::join(ws::session& s, join_frame const& frame)
         // evict), not only once this coroutine resumes.
         if (auto c = self.lock()) {
             std::lock_guard lock(c->rooms_mutex_);
-            c->rooms_.insert(room_id);
+            add_room(c->rooms_, room_id);
         }
         for (auto const& m : r.missed)
             session->send_text(events::new_message(m));
@@ -288,7 +306,7 @@ net::awaitable<void> connection::join(ws::session& s, join_frame const& frame)
     bool still_in;
     {
         std::lock_guard lock(rooms_mutex_);
-        still_in = rooms_.contains(room_id);
+        still_in = std::binary_search(rooms_.begin(), rooms_.end(), room_id);
     }
     if (!still_in)
         co_return; // removed from the room (`left` sent) or closed while the join completed
@@ -339,7 +357,7 @@ void connection::leave(ws::session& s, leave_frame const& frame)
     bool was_joined;
     {
         std::lock_guard lock(rooms_mutex_);
-        was_joined = rooms_.erase(room_id) > 0;
+        was_joined = remove_room(rooms_, room_id);
     }
     if (!was_joined)
         throw frame_error{"not_joined", "not in this room", room_id};
@@ -414,7 +432,7 @@ void connection::on_close(ws::session& s, ws::close_code)
     if (!authenticated_)
         return;
     app_->sessions.remove(s.id());
-    std::unordered_set<std::int64_t> rooms;
+    std::vector<std::int64_t> rooms;
     {
         std::lock_guard lock(rooms_mutex_);
         rooms.swap(rooms_);
@@ -427,7 +445,7 @@ void connection::evicted(std::int64_t room_id)
 {
     {
         std::lock_guard lock(rooms_mutex_);
-        if (rooms_.erase(room_id) == 0)
+        if (!remove_room(rooms_, room_id))
             return;
     }
     if (auto s = session_.lock())

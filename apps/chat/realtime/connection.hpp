@@ -17,7 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
-#include <unordered_set>
+#include <vector>
 
 namespace parley::chat_app {
 
@@ -77,7 +77,9 @@ private:
     std::atomic<bool> authenticated_{false};
     std::weak_ptr<ws::session> session_;
     mutable std::mutex rooms_mutex_; // rooms_ is also changed by evicted(), from other threads
-    std::unordered_set<std::int64_t> rooms_;
+    // Sorted. A client is in a few rooms: a vector costs one small block per connection, a hash
+    // set a bucket array as well.
+    std::vector<std::int64_t> rooms_;
     // Frames refused in the current window (4029 past settings.max_refused_frames).
     clock::time_point refused_since_{};
     std::size_t refused_ = 0;
