@@ -552,8 +552,6 @@ net::awaitable<bool> server::impl::write_response(connection& c, incoming const&
     co_return !ec;
 }
 
-// Ends an upgraded connection's registration when its coroutine completes (no coroutine frame
-// of the server's own for the life of the connection).
 // An upgraded connection's place in the server's counts, released when whoever serves the
 // connection lets go of it (upgraded_connection::ticket).
 struct server::impl::upgraded_ticket {

@@ -21,7 +21,6 @@
 #include <span>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <tuple>
 #include <vector>
 
 namespace parley::ws::detail {
