@@ -43,12 +43,14 @@ order_metrics& counters()
 struct room_hub::lane : std::enable_shared_from_this<lane> {
     explicit lane(net::any_io_executor e) : executor(std::move(e)) {}
 
-    // An event for a room's sessions, or (room unset) a frame for one session.
+    // An event for a room's sessions, or (room unset) a frame for one session, sent once it has
+    // passed through the lanes in `then` too.
     struct item {
         std::shared_ptr<room_state> room;
         bus::payload payload;
         std::shared_ptr<ws::session> to;
         ws::frame frame;
+        std::vector<std::shared_ptr<lane>> then;
     };
 
     void push(item i)
@@ -76,11 +78,16 @@ struct room_hub::lane : std::enable_shared_from_this<lane> {
                 batch.swap(queue);
             }
             ws::flush_scope one_write_per_session;
-            for (auto const& i : batch) {
-                if (i.room)
+            for (auto& i : batch) {
+                if (i.room) {
                     deliver(i.room, i.payload);
-                else
+                } else if (!i.then.empty()) {
+                    auto next = std::move(i.then.back());
+                    i.then.pop_back();
+                    next->push(std::move(i));
+                } else {
                     i.to->send(i.frame);
+                }
             }
             batch.clear();
         }
@@ -374,7 +381,8 @@ std::int64_t room_hub::join_locked(std::int64_t room_id, room_member m,
                                                             bus::payload const& p) {
             if (auto room = weak.lock()) {
                 if (its_lane)
-                    its_lane->push({.room = std::move(room), .payload = p, .to = {}, .frame = {}});
+                    its_lane->push(
+                        {.room = std::move(room), .payload = p, .to = {}, .frame = {}, .then = {}});
                 else
                     deliver(room, p);
             }
@@ -496,13 +504,23 @@ void room_hub::send_here(std::int64_t room_id, std::string_view event_json)
     deliver_unsequenced(*room, event_json, 0);
 }
 
-void room_hub::send_after_room(std::int64_t room_id, ws::session& to, ws::frame f)
+void room_hub::send_after(std::span<std::int64_t const> room_ids, ws::session& to, ws::frame f)
 {
-    if (auto its_lane = lane_of(room_id))
-        its_lane->push(
-            {.room = {}, .payload = {}, .to = to.shared_from_this(), .frame = std::move(f)});
-    else
+    std::vector<std::shared_ptr<lane>> lanes;
+    for (auto room_id : room_ids)
+        if (auto l = lane_of(room_id); l && std::ranges::find(lanes, l) == lanes.end())
+            lanes.push_back(std::move(l));
+    if (lanes.empty()) {
         to.send(std::move(f));
+        return;
+    }
+    auto first = std::move(lanes.back());
+    lanes.pop_back();
+    first->push({.room = {},
+                 .payload = {},
+                 .to = to.shared_from_this(),
+                 .frame = std::move(f),
+                 .then = std::move(lanes)});
 }
 
 std::shared_ptr<room_hub::lane> room_hub::lane_of(std::int64_t room_id) const

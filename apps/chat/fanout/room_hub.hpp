@@ -30,6 +30,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -107,9 +108,10 @@ public:
     // works out for its own sessions (another replica's users gone with it).
     void send_here(std::int64_t room_id, std::string_view event_json);
 
-    // Sends a frame to one session after what the room's lane holds now: an ack comes after
-    // the sender's own copy of its message, as it did when fan-out ran in the commit hook.
-    void send_after_room(std::int64_t room_id, ws::session& to, ws::frame f);
+    // Sends a frame to one session after what the lanes of these rooms hold now: an ack comes
+    // after the sender's own copy of its message, a pong after every event already on its way to
+    // the session's rooms.
+    void send_after(std::span<std::int64_t const> room_ids, ws::session& to, ws::frame f);
 
     std::size_t local_sessions(std::int64_t room_id) const;
 

@@ -149,7 +149,7 @@ net::awaitable<void> connection::on_text(ws::session& s, std::string_view text)
         } else if (*type == "leave") {
             leave(s, read_frame<leave_frame>(*parsed));
         } else if (*type == "ping") {
-            s.send_text(events::pong());
+            pong(s);
         } else if (*type == "auth") {
             auto const* token = frame->if_contains("token");
             if (!token || !token->is_string())
@@ -408,9 +408,21 @@ net::awaitable<void> connection::message(ws::session& s, message_frame const& fr
     if (result.outcome == post_result::no_room)
         throw frame_error{"not_found", "Room not found", room_id, std::string(client_id)};
     // After the room's fan-out of it: the sender's own copy comes first.
-    app_->hub.send_after_room(
-        room_id, s,
+    app_->hub.send_after(
+        {&room_id, 1}, s,
         ws::frame::text(events::ack(result.message, result.outcome == post_result::duplicate)));
+}
+
+void connection::pong(ws::session& s)
+{
+    std::vector<std::int64_t> rooms;
+    {
+        std::lock_guard lock(rooms_mutex_);
+        rooms = rooms_;
+    }
+    // After every event already on its way to the session's rooms: a client can take the pong
+    // as a barrier (what it was sent before, it has).
+    app_->hub.send_after(rooms, s, ws::frame::text(events::pong()));
 }
 
 void connection::typing(ws::session& s, typing_frame const& frame)

@@ -67,6 +67,7 @@ private:
     void leave(ws::session& s, leave_frame const& frame);
     net::awaitable<void> message(ws::session& s, message_frame const& frame);
     void typing(ws::session& s, typing_frame const& frame);
+    void pong(ws::session& s);
 
     bool joined(std::int64_t room_id) const;
     // Leaves the room locally: hub, presence and the room's user_left / online_users events.
