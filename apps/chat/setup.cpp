@@ -42,6 +42,7 @@ chat_settings settings_from(config const& cfg)
     s.max_batch = static_cast<std::size_t>(cfg.integer({"PARLEY_CHAT_MAX_BATCH"}, 512, 1, 100'000));
     s.reorder_wait = cfg.duration({"PARLEY_CHAT_REORDER_WAIT"}, s.reorder_wait);
     s.commit_linger = cfg.duration({"PARLEY_CHAT_COMMIT_LINGER"}, s.commit_linger);
+    s.fanout_max_pause = cfg.duration({"PARLEY_CHAT_FANOUT_MAX_PAUSE"}, s.fanout_max_pause);
     s.recent_frames =
         static_cast<std::size_t>(cfg.integer({"PARLEY_CHAT_RECENT_FRAMES"}, 512, 0, 100'000));
     return s;
@@ -53,6 +54,7 @@ hub_options hub_options_from(chat_settings const& s, std::size_t io_threads)
     o.reorder_wait = s.reorder_wait;
     o.recent = s.recent_frames;
     o.lanes = io_threads; // a commit batch's rooms fan out on every I/O thread
+    o.max_pause = s.fanout_max_pause;
     return o;
 }
 

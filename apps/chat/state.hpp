@@ -49,6 +49,9 @@ struct chat_settings {
     std::size_t max_batch = 512;                    // messages per group-commit transaction
     // Under load, a group commit starts at least this long after the previous one ended.
     std::chrono::milliseconds commit_linger{1};
+    // A fan-out lane pauses after a drain for a few times what the drain took, at most this
+    // long: under load a session gets the events of that time in one write.
+    std::chrono::milliseconds fanout_max_pause{5};
     // How long a message from another replica that arrives before its predecessor waits for it
     // before the missing ones are read from the store.
     std::chrono::milliseconds reorder_wait{250};

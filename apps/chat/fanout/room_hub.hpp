@@ -78,6 +78,9 @@ struct hub_options {
     // it in arrival order, one drain at a time on the executor, the lanes in parallel (set to the
     // process's I/O threads). 1: events are delivered on the bus's thread as they arrive.
     std::size_t lanes = 1;
+    // After a drain a lane pauses for a few times what the drain took, at most this long
+    // (PARLEY_CHAT_FANOUT_MAX_PAUSE; 0: never).
+    std::chrono::milliseconds max_pause{5};
 };
 
 class room_hub {

@@ -322,9 +322,11 @@ net::awaitable<void> connection::join(ws::session& s, join_frame const& frame)
 net::awaitable<void> connection::rejoin(ws::session& s, std::int64_t room_id)
 {
     auto session = s.shared_from_this();
-    auto answer = [session, room_id](join_result const& r) {
+    // After the room's lane has sent the messages up to r.last_seq (this batch's among them).
+    auto answer = [&hub = app_->hub, session, room_id](join_result const& r) {
         if (r.found)
-            session->send_text(events::joined(room_id, r.last_seq, false));
+            hub.send_after({&room_id, 1}, *session,
+                           ws::frame::text(events::joined(room_id, r.last_seq, false)));
     };
     join_result result;
     try {
