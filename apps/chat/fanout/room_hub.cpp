@@ -72,13 +72,12 @@ struct room_hub::lane : std::enable_shared_from_this<lane> {
         net::post(executor, [self = shared_from_this()] { self->start_drain(); });
     }
 
-    // Runs on the executor with `scheduled` set, so one at a time: the timer and the times of the
-    // previous drain are touched by no other thread meanwhile.
+    // Runs on the executor with `scheduled` set, so one at a time: the timer and next_start are
+    // touched by no other thread meanwhile.
     void start_drain()
     {
-        auto const due = last_end + std::min(last_took * pause_per_drain, max_pause);
-        if (clock::now() < due) {
-            pause.expires_at(due);
+        if (clock::now() < next_start) {
+            pause.expires_at(next_start);
             pause.async_wait(
                 [self = shared_from_this()](boost::system::error_code) { self->drain(); });
             return;
@@ -95,8 +94,8 @@ struct room_hub::lane : std::enable_shared_from_this<lane> {
                 std::lock_guard lock(mutex);
                 if (queue.empty()) {
                     scheduled = false;
-                    last_end = clock::now();
-                    last_took = last_end - start;
+                    auto const end = clock::now();
+                    next_start = end + std::min((end - start) * pause_per_drain, max_pause);
                     return;
                 }
                 batch.swap(queue);
@@ -124,8 +123,7 @@ struct room_hub::lane : std::enable_shared_from_this<lane> {
     net::any_io_executor const executor;
     clock::duration const max_pause;
     net::steady_timer pause;
-    clock::time_point last_end{}; // of the previous drain
-    clock::duration last_took{};  // by the previous drain
+    clock::time_point next_start{}; // the previous drain's end and pause
     std::mutex mutex;
     std::vector<item> queue;
     bool scheduled = false; // a drain is posted, pausing or running
@@ -538,21 +536,27 @@ void room_hub::send_here(std::int64_t room_id, std::string_view event_json)
 
 void room_hub::send_after(std::span<std::int64_t const> room_ids, ws::session& to, ws::frame f)
 {
-    std::vector<std::shared_ptr<lane>> lanes;
-    for (auto room_id : room_ids)
-        if (auto l = lane_of(room_id); l && std::ranges::find(lanes, l) == lanes.end())
-            lanes.push_back(std::move(l));
-    if (lanes.empty()) {
+    // No allocation for one room (an ack): `then` holds only the further lanes.
+    std::shared_ptr<lane> first;
+    std::vector<std::shared_ptr<lane>> then;
+    for (auto room_id : room_ids) {
+        auto l = lane_of(room_id);
+        if (!l || l == first || std::ranges::find(then, l) != then.end())
+            continue;
+        if (!first)
+            first = std::move(l);
+        else
+            then.push_back(std::move(l));
+    }
+    if (!first) {
         to.send(std::move(f));
         return;
     }
-    auto first = std::move(lanes.back());
-    lanes.pop_back();
     first->push({.room = {},
                  .payload = {},
                  .to = to.shared_from_this(),
                  .frame = std::move(f),
-                 .then = std::move(lanes)});
+                 .then = std::move(then)});
 }
 
 std::shared_ptr<room_hub::lane> room_hub::lane_of(std::int64_t room_id) const

@@ -303,12 +303,7 @@ net::awaitable<void> connection::join(ws::session& s, join_frame const& frame)
     if (!result.found)
         throw frame_error{"not_found", "Room not found", room_id};
 
-    bool still_in;
-    {
-        std::lock_guard lock(rooms_mutex_);
-        still_in = std::binary_search(rooms_.begin(), rooms_.end(), room_id);
-    }
-    if (!still_in)
+    if (!joined(room_id))
         co_return; // removed from the room (`left` sent) or closed while the join completed
     if (app_->presence.add(room_id, user_id, user_->username) &&
         app_->announcer->changed(room_id, user_id, user_->username, true))

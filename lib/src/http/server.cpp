@@ -587,11 +587,12 @@ void server::impl::hand_over(connection& c, outcome& out)
     if (stopping)
         conn.stop()->fire();
     auto executor = conn.socket().get_executor();
+    log::on_failure const failed{"upgraded connection failed"};
     try {
         auto session = out.upgraded(std::move(conn));
-        net::co_spawn(executor, std::move(session), log::on_failure{"upgraded connection failed"});
+        net::co_spawn(executor, std::move(session), failed);
     } catch (...) {
-        log::on_failure{"upgraded connection failed"}(std::current_exception());
+        failed(std::current_exception());
     }
 }
 

@@ -91,6 +91,7 @@ private:
     // coroutine of its own (spawned per message) while the reads wait.
     void read_next();
     void on_read(boost::system::error_code ec, std::size_t n);
+    void read_failed();
     void parse();
     void parse_input();
     net::awaitable<void> deliver(std::string_view message);
@@ -306,17 +307,21 @@ void server_session::read_next()
 
 void server_session::on_read(boost::system::error_code ec, std::size_t n)
 {
-    if (ec) {
-        // End of stream, reset, or our own finish(): nothing more will come.
-        peer_closed_ = true;
-        finish();
-        return chain_ended();
-    }
+    if (ec)
+        return read_failed();
     last_activity_ = clock::now();
     small_full_ = n == small_read_.size();
     input_ = std::string_view(small_read_.data(), n);
     borrowed_ = false;
     parse();
+}
+
+// End of stream, reset, or our own finish(): nothing more will come.
+void server_session::read_failed()
+{
+    peer_closed_ = true;
+    finish();
+    chain_ended();
 }
 
 void server_session::parse()
@@ -393,11 +398,8 @@ void server_session::parse_input()
         auto const n = socket_.read_some(net::buffer(buffer.data(), buffer.size()), ec);
         if (ec == net::error::would_block)
             return read_next();
-        if (ec) {
-            peer_closed_ = true;
-            finish();
-            return chain_ended();
-        }
+        if (ec)
+            return read_failed();
         last_activity_ = clock::now();
         input_ = std::string_view(buffer.data(), n);
         borrowed_ = true;
